@@ -1,0 +1,54 @@
+#include "core/ggsw.hpp"
+
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/glwe.hpp"
+
+namespace lutfhe {
+
+void encrypt_ggsw(GgswCiphertext& out, std::int64_t mu, const GlweSecretKey& key,
+                  const NoiseDistribution& noise, EncryptionRandomness& rng) {
+  const std::size_t k = out.glwe_dimension().value();
+  const std::size_t n = out.polynomial_size().value();
+  const DecompositionParams d = out.decomposition();
+  const std::size_t beta = d.base_log.value();
+  const std::vector<Torus> zero(n, 0);
+  GlweCiphertext row{GlweDimension(k), PolynomialSize(n)};
+  for (std::size_t block = 0; block <= k; ++block) {
+    for (std::size_t level = 1; level <= d.levels.value(); ++level) {
+      encrypt_glwe(row, zero, key, noise, rng);
+      row.polynomial(block)[0] += static_cast<Torus>(mu) << (64 - beta * level);
+      auto dst = out.row(out.row_index(block, level));
+      std::copy(row.data().begin(), row.data().end(), dst.begin());
+    }
+  }
+}
+
+void convert_ggsw_to_fourier(std::span<Complex> out, const GgswCiphertext& standard,
+                             const NegacyclicFft& fft) {
+  const std::size_t k = standard.glwe_dimension().value();
+  const std::size_t n = standard.polynomial_size().value();
+  require_equal(n, fft.polynomial_size(), "convert_ggsw_to_fourier", "GGSW N", "transform N");
+  require_equal(out.size(),
+                fourier_ggsw_size(standard.glwe_dimension(), standard.polynomial_size(),
+                                  standard.decomposition().levels),
+                "convert_ggsw_to_fourier", "output", "Fourier GGSW size");
+  const std::size_t half = n / 2;
+  for (std::size_t r = 0; r < standard.row_count(); ++r) {
+    auto row = standard.row(r);
+    for (std::size_t c = 0; c <= k; ++c) {
+      fft.forward_torus(out.subspan((r * (k + 1) + c) * half, half), row.subspan(c * n, n));
+    }
+  }
+}
+
+FourierGgsw::FourierGgsw(const GgswCiphertext& standard, const NegacyclicFft& fft)
+    : k_(standard.glwe_dimension()),
+      n_(standard.polynomial_size()),
+      decomposition_(standard.decomposition()),
+      data_(fourier_ggsw_size(k_, n_, decomposition_.levels)) {
+  convert_ggsw_to_fourier(data_, standard, fft);
+}
+
+}  // namespace lutfhe

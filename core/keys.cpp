@@ -1,0 +1,117 @@
+#include "core/keys.hpp"
+
+#include <vector>
+
+#include "core/blind_rotate.hpp"
+#include "core/encoding.hpp"
+#include "core/errors.hpp"
+#include "core/keyswitch.hpp"
+#include "core/lwe.hpp"
+
+namespace lutfhe {
+namespace {}  // namespace
+
+ClientKey ClientKey::generate(const ParameterSet& params) {
+  Seed seed = random_seed();
+  ClientKey key(params, seed);
+  secure_wipe(seed.data(), seed.size());
+  return key;
+}
+
+ClientKey::ClientKey(const ParameterSet& params, const Seed& secret_seed)
+    : params_(params),
+      small_([&] {
+        check_parameters(params);
+        RandomStream rng(secret_seed, StreamPurpose::kSecret);
+        return LweSecretKey(params.n, rng);
+      }()),
+      glwe_([&] {
+        RandomStream rng(secret_seed, StreamPurpose::kSecretGlwe);
+        return GlweSecretKey(params.k, params.N, rng);
+      }()),
+      big_(glwe_.flatten()) {}
+
+LweCiphertext ClientKey::encrypt(std::uint64_t message, unsigned bits,
+                                 EncryptionRandomness& rng) const {
+  LweCiphertext ct(big_.dimension());
+  encrypt_lwe(ct, encode_with_padding(message, bits), big_, params_.glwe_noise, rng);
+  return ct;
+}
+
+std::uint64_t ClientKey::decrypt(const LweCiphertext& ct, unsigned bits) const {
+  return decode_with_padding(phase(ct), bits);
+}
+
+LweCiphertext ClientKey::encrypt_bool(bool value, EncryptionRandomness& rng) const {
+  LweCiphertext ct(big_.dimension());
+  encrypt_lwe(ct, encode_bool(value), big_, params_.glwe_noise, rng);
+  return ct;
+}
+
+bool ClientKey::decrypt_bool(const LweCiphertext& ct) const {
+  return decode_bool(phase(ct));
+}
+
+Torus ClientKey::phase(const LweCiphertext& ct) const {
+  if (ct.dimension().value() != big_.dimension().value()) {
+    throw DimensionMismatch("ciphertext has n=" + std::to_string(ct.dimension().value()) +
+                            ", the client key of " + params_.name +
+                            " expects k·N=" + std::to_string(big_.dimension().value()));
+  }
+  return decrypt_lwe_phase(ct, big_);
+}
+
+EvaluationKey generate_evaluation_key(const ClientKey& client, EncryptionRandomness& rng,
+                                      const ProgressCallback& progress) {
+  const ParameterSet& p = client.parameters();
+  EvaluationKey key{p, LweBootstrapKey(p.n, p.k, p.N, p.pbs),
+                    LweKeyswitchKey(p.big_dimension(), p.n, p.ks)};
+  generate_keyswitch_key(key.keyswitch_key, client.big_key(), client.small_key(), p.lwe_noise, rng);
+  generate_bootstrap_key(key.bootstrap_key, client.small_key(), client.glwe_key(), p.glwe_noise,
+                         rng, progress);
+  return key;
+}
+
+ServerKey::ServerKey(const EvaluationKey& key)
+    : params_(key.params),
+      bsk_(key.bootstrap_key, NegacyclicFft::for_size(key.params.N.value())),
+      ksk_(key.keyswitch_key),
+      fft_(&NegacyclicFft::for_size(key.params.N.value())) {
+  require_equal(ksk_.input_dimension().value(), params_.big_dimension().value(), "server key",
+                "key-switching key input n", "parameters k·N");
+  require_equal(ksk_.output_dimension().value(), params_.n.value(), "server key",
+                "key-switching key output n", "parameters n");
+  require_equal(bsk_.input_dimension().value(), params_.n.value(), "server key", "bootstrap key n",
+                "parameters n");
+}
+
+std::size_t ServerKey::scratch_size() const {
+  const std::size_t big = params_.big_dimension().value() + 1;
+  return scratch_bytes<Torus>(params_.n.value() + 1) +  // key-switched ciphertext
+         2 * scratch_bytes<Torus>(big) +                // gate linear combinations
+         programmable_bootstrap_scratch_size(bsk_);
+}
+
+void keyswitch_bootstrap(std::span<const std::span<Torus>> outputs, std::span<const Torus> in,
+                         const LookupTable& lut, const ServerKey& key, Scratch& scratch) {
+  Scratch::Frame frame(scratch);
+  auto small = scratch.take<Torus>(key.parameters().n.value() + 1);
+  keyswitch(small, in, key.keyswitch_key());
+  programmable_bootstrap(outputs, small, lut, key.bootstrap_key(), key.fft(), scratch);
+}
+
+void keyswitch_bootstrap(std::span<LweCiphertext> outputs, const LweCiphertext& in,
+                         const LookupTable& lut, const ServerKey& key, Scratch& scratch) {
+  std::span<Torus> views[16];
+  if (outputs.size() > 16) throw InvalidArgument("at most 16 functions per bootstrap");
+  for (std::size_t f = 0; f < outputs.size(); ++f) views[f] = outputs[f].data();
+  keyswitch_bootstrap(std::span<const std::span<Torus>>(views, outputs.size()), in.data(), lut, key,
+                      scratch);
+}
+
+void keyswitch_bootstrap(LweCiphertext& out, const LweCiphertext& in, const LookupTable& lut,
+                         const ServerKey& key, Scratch& scratch) {
+  keyswitch_bootstrap(std::span<LweCiphertext>(&out, 1), in, lut, key, scratch);
+}
+
+}  // namespace lutfhe

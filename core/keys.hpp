@@ -1,0 +1,89 @@
+// Key bundles. The client key holds every secret; the evaluation key (bootstrapping and
+// key-switching keys, standard domain) is what is sent to the server; the server key is the
+// evaluation key prepared for computing (Fourier domain). No server-side type can hold or
+// derive a secret key.
+#pragma once
+
+#include <cstdint>
+
+#include "core/bootstrap_key.hpp"
+#include "core/entities/bootstrap_key.hpp"
+#include "core/entities/keyswitch_key.hpp"
+#include "core/entities/lookup_table.hpp"
+#include "core/entities/lwe_ciphertext.hpp"
+#include "core/entities/secret_keys.hpp"
+#include "core/parameters.hpp"
+#include "core/random.hpp"
+#include "core/scratch.hpp"
+#include "fft/negacyclic_fft.hpp"
+
+namespace lutfhe {
+
+class ClientKey {
+ public:
+  // Secrets from the OS CSPRNG.
+  static ClientKey generate(const ParameterSet& params);
+  // Secrets from a fixed seed: reproducible, for tests and benchmarks only.
+  ClientKey(const ParameterSet& params, const Seed& secret_seed);
+
+  const ParameterSet& parameters() const { return params_; }
+  const LweSecretKey& small_key() const { return small_; }  // dimension n
+  const GlweSecretKey& glwe_key() const { return glwe_; }
+  const LweSecretKey& big_key() const { return big_; }  // flattened GLWE key, dimension k·N
+
+  // Fresh ciphertexts live under the big key, with the GLWE noise (as a PBS output does).
+  LweCiphertext encrypt(std::uint64_t message, unsigned bits, EncryptionRandomness& rng) const;
+  std::uint64_t decrypt(const LweCiphertext& ct, unsigned bits) const;
+  LweCiphertext encrypt_bool(bool value, EncryptionRandomness& rng) const;
+  bool decrypt_bool(const LweCiphertext& ct) const;
+  // Phase under the big key: plaintext plus noise (for noise measurements).
+  Torus phase(const LweCiphertext& ct) const;
+
+ private:
+  ParameterSet params_;
+  LweSecretKey small_;
+  GlweSecretKey glwe_;
+  LweSecretKey big_;
+};
+
+// The public evaluation material, in the standard domain (what files hold).
+struct EvaluationKey {
+  ParameterSet params;
+  LweBootstrapKey bootstrap_key;
+  LweKeyswitchKey keyswitch_key;
+};
+
+EvaluationKey generate_evaluation_key(const ClientKey& client, EncryptionRandomness& rng,
+                                      const ProgressCallback& progress = {});
+
+class ServerKey {
+ public:
+  // Converts the bootstrapping key to the Fourier domain (once).
+  explicit ServerKey(const EvaluationKey& key);
+
+  const ParameterSet& parameters() const { return params_; }
+  const FourierBootstrapKey& bootstrap_key() const { return bsk_; }
+  const LweKeyswitchKey& keyswitch_key() const { return ksk_; }
+  const NegacyclicFft& fft() const { return *fft_; }
+  // Bytes of scratch that keyswitch_bootstrap and the gates need; one Scratch per thread.
+  std::size_t scratch_size() const;
+  Scratch make_scratch() const { return Scratch(scratch_size()); }
+
+ private:
+  ParameterSet params_;
+  FourierBootstrapKey bsk_;
+  LweKeyswitchKey ksk_;
+  const NegacyclicFft* fft_;
+};
+
+// KS-PBS: key switch `in` (big key) to the small key, then bootstrap with `lut`; outputs are
+// under the big key. outputs.size() == lut.lut_count().
+void keyswitch_bootstrap(std::span<LweCiphertext> outputs, const LweCiphertext& in,
+                         const LookupTable& lut, const ServerKey& key, Scratch& scratch);
+void keyswitch_bootstrap(LweCiphertext& out, const LweCiphertext& in, const LookupTable& lut,
+                         const ServerKey& key, Scratch& scratch);
+// Same on raw LWE data (k·N + 1 values each), for callers that work in scratch memory.
+void keyswitch_bootstrap(std::span<const std::span<Torus>> outputs, std::span<const Torus> in,
+                         const LookupTable& lut, const ServerKey& key, Scratch& scratch);
+
+}  // namespace lutfhe

@@ -1,0 +1,63 @@
+#include "core/keyswitch.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "core/decomposition.hpp"
+#include "core/errors.hpp"
+#include "core/lwe.hpp"
+
+namespace lutfhe {
+
+void generate_keyswitch_key(LweKeyswitchKey& out, const LweSecretKey& input_key,
+                            const LweSecretKey& output_key, const NoiseDistribution& noise,
+                            EncryptionRandomness& rng) {
+  require_equal(out.input_dimension().value(), input_key.dimension().value(),
+                "generate_keyswitch_key", "key input n", "input key n");
+  require_equal(out.output_dimension().value(), output_key.dimension().value(),
+                "generate_keyswitch_key", "key output n", "output key n");
+  const DecompositionParams d = out.decomposition();
+  check_decomposition(d);
+  const std::size_t beta = d.base_log.value();
+  LweCiphertext row(out.output_dimension());
+  const auto s_in = input_key.bits();
+  for (std::size_t i = 0; i < s_in.size(); ++i) {
+    for (std::size_t level = 1; level <= d.levels.value(); ++level) {
+      encrypt_lwe(row, s_in[i] << (64 - beta * level), output_key, noise, rng);
+      std::copy(row.data().begin(), row.data().end(), out.row(i, level).begin());
+    }
+  }
+}
+
+void keyswitch(LweCiphertext& out, const LweCiphertext& in, const LweKeyswitchKey& key) {
+  keyswitch(out.data(), in.data(), key);
+}
+
+void keyswitch(std::span<Torus> out, std::span<const Torus> in, const LweKeyswitchKey& key) {
+  require_equal(in.size() - 1, key.input_dimension().value(), "keyswitch", "ciphertext n",
+                "key-switching key input n");
+  require_equal(out.size() - 1, key.output_dimension().value(), "keyswitch", "output n",
+                "key-switching key output n");
+  const DecompositionParams d = key.decomposition();
+  const std::size_t l = d.levels.value();
+  const std::size_t width = key.output_dimension().value() + 1;
+  auto acc = out;
+  std::fill(acc.begin(), acc.end(), Torus{0});
+  acc[width - 1] = in.back();
+  std::array<std::int64_t, 64> digits{};
+  const auto mask = in.first(in.size() - 1);
+  const auto all = key.data();
+  Torus* __restrict o = acc.data();
+  for (std::size_t i = 0; i < mask.size(); ++i) {
+    decompose(std::span<std::int64_t>(digits.data(), l), mask[i], d);
+    const Torus* rows = all.data() + i * l * width;
+    for (std::size_t j = 0; j < l; ++j) {
+      const Torus digit = static_cast<Torus>(digits[j]);
+      if (digit == 0) continue;
+      const Torus* __restrict r = rows + j * width;
+      for (std::size_t t = 0; t < width; ++t) o[t] -= digit * r[t];
+    }
+  }
+}
+
+}  // namespace lutfhe

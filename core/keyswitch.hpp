@@ -1,0 +1,22 @@
+// LWE-to-LWE key switching.
+#pragma once
+
+#include "core/entities/keyswitch_key.hpp"
+#include "core/entities/lwe_ciphertext.hpp"
+#include "core/entities/secret_keys.hpp"
+#include "core/random.hpp"
+
+namespace lutfhe {
+
+// Row (i, j) = LWE encryption under `output_key` of s_in[i]·2^(64 − β·j).
+void generate_keyswitch_key(LweKeyswitchKey& out, const LweSecretKey& input_key,
+                            const LweSecretKey& output_key, const NoiseDistribution& noise,
+                            EncryptionRandomness& rng);
+
+// out = (0, b) − Σ_i Σ_j d_ij · KSK(i, j), d_ij the signed digits of a_i: an encryption under
+// the output key of the same plaintext.
+void keyswitch(LweCiphertext& out, const LweCiphertext& in, const LweKeyswitchKey& key);
+// Same on raw LWE data (mask then body), for hot paths working in scratch memory.
+void keyswitch(std::span<Torus> out, std::span<const Torus> in, const LweKeyswitchKey& key);
+
+}  // namespace lutfhe

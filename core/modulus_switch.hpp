@@ -1,0 +1,23 @@
+// Modulus switching from q = 2^64 to 2N (or to 2N/F for multi-LUT bootstrapping).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/entities/lwe_ciphertext.hpp"
+
+namespace lutfhe {
+
+// round(x · 2^log_modulus / 2^64) mod 2^log_modulus.
+constexpr std::uint64_t modulus_switch(Torus x, unsigned log_modulus) {
+  const unsigned shift = 64 - log_modulus;
+  return ((x >> (shift - 1)) + 1) >> 1 & ((std::uint64_t{1} << log_modulus) - 1);
+}
+
+// Switches every mask element and the body of `in` to modulus 2N/F and multiplies the results
+// by F, so that rotations are multiples of F (multi-LUT, Carpov–Izabachène–Mollimard).
+// out has n + 1 entries; log2_lut_count = log2 F.
+void modulus_switch_lwe(std::span<std::uint64_t> out, std::span<const Torus> in,
+                        unsigned log2_two_n, unsigned log2_lut_count);
+
+}  // namespace lutfhe

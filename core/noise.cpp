@@ -1,0 +1,98 @@
+#include "core/noise.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace lutfhe::noise {
+namespace {
+
+double pow2(double e) {
+  return std::exp2(e);
+}
+
+// Second moment of a signed digit uniform in [−B/2, B/2).
+double digit_second_moment(std::size_t base_log) {
+  const double b = pow2(static_cast<double>(base_log));
+  return (b * b + 2.0) / 12.0;
+}
+
+// Variance of rounding to the top β·l bits (uniform error of width 2^-(β·l)).
+double decomposition_rounding(DecompositionParams d) {
+  return pow2(-2.0 * static_cast<double>(d.base_log.value() * d.levels.value())) / 12.0;
+}
+
+}  // namespace
+
+double linear_combination(double input_variance, double weights_norm2_squared) {
+  return input_variance * weights_norm2_squared;
+}
+
+double keyswitch(LweDimension input_dimension, DecompositionParams ks,
+                 const NoiseDistribution& ksk_noise) {
+  const double n_in = static_cast<double>(input_dimension.value());
+  const double l = static_cast<double>(ks.levels.value());
+  return l * n_in * ksk_noise.variance() * digit_second_moment(ks.base_log.value()) +
+         n_in * 0.5 * decomposition_rounding(ks);
+}
+
+double modulus_switch(LweDimension n, PolynomialSize big_n, std::size_t lut_count) {
+  const double w = 2.0 * static_cast<double>(big_n.value()) / static_cast<double>(lut_count);
+  const double rounding = 1.0 / (12.0 * w * w);
+  return (static_cast<double>(n.value()) * 0.5 + 1.0) * rounding;
+}
+
+double fft_external_product(GlweDimension k, PolynomialSize big_n, DecompositionParams pbs) {
+  const double b = pow2(static_cast<double>(pbs.base_log.value()));
+  const double nn = static_cast<double>(big_n.value());
+  return kFftNoiseConstant * b * b * static_cast<double>(pbs.levels.value()) *
+         static_cast<double>(k.value() + 1) * nn * nn * 0x1p-128 * 0x1p22;
+}
+
+double external_product(GlweDimension k, PolynomialSize big_n, DecompositionParams pbs,
+                        const NoiseDistribution& bsk_noise) {
+  const double kk = static_cast<double>(k.value());
+  const double nn = static_cast<double>(big_n.value());
+  const double l = static_cast<double>(pbs.levels.value());
+  // Key noise: (k+1)·l·N products of a digit with a noise coefficient.
+  const double key =
+      (kk + 1.0) * l * nn * bsk_noise.variance() * digit_second_moment(pbs.base_log.value());
+  // Rounding of the decomposed GLWE: the k·N mask coefficients meet key bits (E[s²] = 1/2),
+  // the body does not, and all of it is multiplied by the GGSW's bit (E[μ²] = 1/2).
+  const double rounding = 0.5 * (kk * nn * 0.5 + 1.0) * decomposition_rounding(pbs);
+  return key + rounding + fft_external_product(k, big_n, pbs);
+}
+
+double programmable_bootstrap(const ParameterSet& p) {
+  return static_cast<double>(p.n.value()) * external_product(p.k, p.N, p.pbs, p.glwe_noise);
+}
+
+double at_modulus_switch(const ParameterSet& p, double input_variance, double weights_norm2_squared,
+                         std::size_t lut_count) {
+  return linear_combination(input_variance, weights_norm2_squared) +
+         keyswitch(p.big_dimension(), p.ks, p.lwe_noise) + modulus_switch(p.n, p.N, lut_count);
+}
+
+double failure_probability(double variance, double half_width) {
+  return std::erfc(half_width / std::sqrt(2.0 * variance));
+}
+
+double log2_failure_probability(double variance, double half_width) {
+  const double x = half_width / std::sqrt(2.0 * variance);
+  const double direct = std::erfc(x);
+  if (direct > 1e-300) return std::log2(direct);
+  // erfc(x) ≈ exp(−x²) / (x·√π) · (1 − 1/(2x²)) for large x.
+  const double ln =
+      -x * x - std::log(x * std::sqrt(std::numbers::pi)) + std::log1p(-1.0 / (2.0 * x * x));
+  return ln / std::numbers::ln2;
+}
+
+double log2_pfail_pbs(const ParameterSet& p, unsigned message_bits, double weights_norm2_squared,
+                      std::size_t lut_count) {
+  const double variance =
+      at_modulus_switch(p, programmable_bootstrap(p), weights_norm2_squared, lut_count);
+  const double half_width =
+      message_bits == 0 ? 0.125 : pow2(-static_cast<double>(message_bits) - 2);
+  return log2_failure_probability(variance, half_width);
+}
+
+}  // namespace lutfhe::noise

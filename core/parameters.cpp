@@ -1,0 +1,119 @@
+#include "core/parameters.hpp"
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/decomposition.hpp"
+#include "core/errors.hpp"
+
+namespace lutfhe {
+namespace {
+
+constexpr double kNoPublishedPfail = std::numeric_limits<double>::quiet_NaN();
+
+ParameterSet make(std::string name, std::size_t n, std::size_t k, std::size_t big_n,
+                  std::size_t pbs_base_log, std::size_t pbs_levels, std::size_t ks_base_log,
+                  std::size_t ks_levels, NoiseDistribution lwe, NoiseDistribution glwe,
+                  unsigned message_bits, bool boolean, bool insecure, double security,
+                  std::string security_source, std::string source, double log2_pfail) {
+  ParameterSet p{name,
+                 "lutfhe-v1/" + name,
+                 LweDimension(n),
+                 GlweDimension(k),
+                 PolynomialSize(big_n),
+                 {DecompositionBaseLog(pbs_base_log), DecompositionLevelCount(pbs_levels)},
+                 {DecompositionBaseLog(ks_base_log), DecompositionLevelCount(ks_levels)},
+                 lwe,
+                 glwe,
+                 message_bits,
+                 boolean,
+                 insecure,
+                 security,
+                 std::move(security_source),
+                 std::move(source),
+                 log2_pfail};
+  return p;
+}
+
+std::vector<ParameterSet> build_table() {
+  using ND = NoiseDistribution;
+  std::vector<ParameterSet> t;
+  // Classic TFHE library gate set (tfhe/tfhe, src/libtfhe/tfhe_gate_bootstrapping.cpp,
+  // new_default_gate_bootstrapping_parameters): ks_stdev 2^-15, bk_stdev 2^-25. Kept to time
+  // the engine against that library on the same work; NOT 128-bit secure today.
+  t.push_back(make("TFHE_LIB", 630, 1, 1024, 7, 3, 2, 8, ND::gaussian(std::ldexp(1.0, -15)),
+                   ND::gaussian(std::ldexp(1.0, -25)), 0, true, false, 118.0,
+                   "lattice estimator, as quoted in lutfhe DESIGN.md §5 (TFHE-rs says ~120 bits; "
+                   "129 bits claimed in 2020)",
+                   "tfhe/tfhe v1.1 default gate-bootstrapping parameters (CGGI 2019)",
+                   kNoPublishedPfail));
+  // TFHE-rs boolean DEFAULT_PARAMETERS_KS_PBS (tfhe/src/boolean/parameters/params.rs,
+  // tfhe-rs 1.x): the key-switch-first variant, matching this engine's KS-PBS order.
+  t.push_back(make("BOOL_128", 739, 3, 512, 10, 2, 3, 4, ND::gaussian(1.8304520733507305e-05),
+                   ND::gaussian(9.315272083503367e-10), 0, true, false, 132.0,
+                   "TFHE-rs boolean parameters (132 bits, lattice estimator)",
+                   "TFHE-rs 1.x boolean DEFAULT_PARAMETERS_KS_PBS", -64.017));
+  // TFHE-rs shortint V1_0_PARAM_MESSAGE_x_CARRY_x_KS_PBS_TUNIFORM_2M64
+  // (tfhe/src/shortint/parameters/v1_0/classic/tuniform/p_fail_2_minus_64/ks_pbs.rs).
+  // Precision is message + carry bits; the padding bit is extra.
+  t.push_back(make("PBS_2BIT", 839, 4, 512, 23, 1, 4, 3, ND::tuniform(47), ND::tuniform(17), 2,
+                   false, false, 132.0, "TFHE-rs shortint (132 bits, lattice estimator)",
+                   "TFHE-rs 1.0 V1_0_PARAM_MESSAGE_1_CARRY_1_KS_PBS_TUNIFORM_2M64", -72.226));
+  t.push_back(make("PBS_4BIT", 879, 1, 2048, 23, 1, 3, 5, ND::tuniform(46), ND::tuniform(17), 4,
+                   false, false, 132.0, "TFHE-rs shortint (132 bits, lattice estimator)",
+                   "TFHE-rs 1.0 V1_0_PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64", -72.178));
+  t.push_back(make("PBS_6BIT", 998, 1, 8192, 15, 2, 3, 6, ND::tuniform(43), ND::tuniform(3), 6,
+                   false, false, 132.0, "TFHE-rs shortint (132 bits, lattice estimator)",
+                   "TFHE-rs 1.0 V1_0_PARAM_MESSAGE_3_CARRY_3_KS_PBS_TUNIFORM_2M64", -64.454));
+  t.push_back(make("PBS_8BIT", 1117, 1, 32768, 11, 3, 1, 22, ND::tuniform(40), ND::tuniform(3), 8,
+                   false, false, 132.0, "TFHE-rs shortint (132 bits, lattice estimator)",
+                   "TFHE-rs 1.0 V1_0_PARAM_MESSAGE_4_CARRY_4_KS_PBS_TUNIFORM_2M64", -64.037));
+  // Small and fast for tests: n = 64 keeps the modulus-switch noise low enough for 7-bit
+  // tables at N = 4096. No security whatsoever.
+  t.push_back(make("TOY", 64, 1, 4096, 15, 2, 4, 5, ND::gaussian(std::ldexp(1.0, -30)),
+                   ND::gaussian(std::ldexp(1.0, -50)), 7, true, true, 0.0,
+                   "none: INSECURE toy parameters for tests", "lutfhe test set",
+                   kNoPublishedPfail));
+  for (const auto& p : t) check_parameters(p);
+  return t;
+}
+
+}  // namespace
+
+unsigned ParameterSet::log2_two_n() const {
+  return static_cast<unsigned>(std::countr_zero(N.value())) + 1;
+}
+
+std::string ParameterSet::display_name() const {
+  return insecure ? name + " (INSECURE)" : name;
+}
+
+std::span<const ParameterSet> parameter_sets() {
+  static const std::vector<ParameterSet> table = build_table();
+  return table;
+}
+
+const ParameterSet& find_parameter_set(std::string_view name) {
+  std::string known;
+  for (const auto& p : parameter_sets()) {
+    if (p.name == name) return p;
+    known += (known.empty() ? "" : ", ") + p.name;
+  }
+  throw InvalidArgument("unknown parameter set '" + std::string(name) + "' (known: " + known + ")");
+}
+
+void check_parameters(const ParameterSet& p) {
+  const std::string where = "parameter set " + p.name + ": ";
+  if (p.n.value() < 1) throw InvalidArgument(where + "n must be at least 1");
+  if (p.k.value() < 1) throw InvalidArgument(where + "k must be at least 1");
+  if (p.N.value() < 4 || !std::has_single_bit(p.N.value())) {
+    throw InvalidArgument(where + "N=" + std::to_string(p.N.value()) +
+                          " is not a power of two >= 4");
+  }
+  check_decomposition(p.pbs);
+  check_decomposition(p.ks);
+}
+
+}  // namespace lutfhe

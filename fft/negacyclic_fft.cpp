@@ -1,0 +1,274 @@
+#include "fft/negacyclic_fft.hpp"
+
+#include <fftw3.h>
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+// GCC 12 reports its own _mm512_undefined_pd() placeholders inside these intrinsics as
+// "may be used uninitialized" (a known false positive); nothing here reads uninitialised data.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#define LUTFHE_AVX512 1
+#endif
+
+#include <bit>
+#include <climits>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+
+namespace lutfhe {
+namespace {
+
+std::mutex& planner_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+fftw_complex* as_fftw(Complex* p) {
+  return reinterpret_cast<fftw_complex*>(p);
+}
+
+}  // namespace
+
+const NegacyclicFft& NegacyclicFft::for_size(std::size_t polynomial_size) {
+  // The mutex is created before the cache so that it outlives it at exit.
+  std::mutex& mutex = planner_mutex();
+  static std::map<std::size_t, std::unique_ptr<NegacyclicFft>> cache;
+  std::lock_guard lock(mutex);
+  auto it = cache.find(polynomial_size);
+  if (it == cache.end()) {
+    it = cache
+             .emplace(polynomial_size,
+                      std::unique_ptr<NegacyclicFft>(new NegacyclicFft(polynomial_size)))
+             .first;
+  }
+  return *it->second;
+}
+
+// Called with planner_mutex() held (from for_size).
+NegacyclicFft::NegacyclicFft(std::size_t polynomial_size) : n_(polynomial_size) {
+  if (n_ < 4 || !std::has_single_bit(n_)) {
+    throw std::invalid_argument("polynomial size must be a power of two >= 4, got " +
+                                std::to_string(n_));
+  }
+  const std::size_t half = n_ / 2;
+  AlignedVector<Complex> probe(half);
+  const int len = static_cast<int>(half);
+  forward_plan_ = fftw_plan_dft_1d(len, as_fftw(probe.data()), as_fftw(probe.data()), FFTW_FORWARD,
+                                   FFTW_MEASURE);
+  backward_plan_ = fftw_plan_dft_1d(len, as_fftw(probe.data()), as_fftw(probe.data()),
+                                    FFTW_BACKWARD, FFTW_MEASURE);
+  if (forward_plan_ == nullptr || backward_plan_ == nullptr) {
+    throw std::runtime_error("FFTW could not plan a transform of size " + std::to_string(half));
+  }
+  twist_re_.resize(half);
+  twist_im_.resize(half);
+  untwist_re_.resize(half);
+  untwist_im_.resize(half);
+  const double inv_half = 1.0 / static_cast<double>(half);
+  for (std::size_t j = 0; j < half; ++j) {
+    // Angles in long double so that every entry is correctly rounded to double.
+    const long double angle = std::numbers::pi_v<long double> * static_cast<long double>(j) /
+                              static_cast<long double>(n_);
+    twist_re_[j] = static_cast<double>(std::cos(angle));
+    twist_im_[j] = static_cast<double>(std::sin(angle));
+    untwist_re_[j] = twist_re_[j] * inv_half;
+    untwist_im_[j] = -twist_im_[j] * inv_half;
+  }
+}
+
+NegacyclicFft::~NegacyclicFft() {
+  std::lock_guard lock(planner_mutex());
+  if (forward_plan_ != nullptr) fftw_destroy_plan(forward_plan_);
+  if (backward_plan_ != nullptr) fftw_destroy_plan(backward_plan_);
+}
+
+void NegacyclicFft::check_sizes(std::size_t fourier_len, std::size_t poly_len,
+                                const char* what) const {
+  if (fourier_len != n_ / 2 || poly_len != n_) {
+    throw std::invalid_argument(std::string(what) + ": transform is for N=" + std::to_string(n_) +
+                                ", got a polynomial of " + std::to_string(poly_len) +
+                                " and a Fourier buffer of " + std::to_string(fourier_len));
+  }
+}
+
+namespace {
+
+// Fold and twist: out_j = (lo_j + i·hi_j)·ω^j, written as interleaved re/im pairs.
+template <class In, class Convert>
+inline void fold_twist(double* __restrict out, const In* __restrict lo, const In* __restrict hi,
+                       const double* __restrict wr, const double* __restrict wi, std::size_t half,
+                       Convert convert) {
+  for (std::size_t j = 0; j < half; ++j) {
+    const double x = convert(lo[j]);
+    const double y = convert(hi[j]);
+    out[2 * j] = x * wr[j] - y * wi[j];
+    out[2 * j + 1] = x * wi[j] + y * wr[j];
+  }
+}
+
+}  // namespace
+
+void NegacyclicFft::forward_i64(std::span<Complex> out, std::span<const std::int64_t> in) const {
+  check_sizes(out.size(), in.size(), "forward_i64");
+  const std::size_t half = n_ / 2;
+  double* o = reinterpret_cast<double*>(out.data());
+#ifdef LUTFHE_AVX512
+  if (half % 8 == 0) {
+    // Eight coefficients at a time: convert, twist in split form, interleave into (re, im).
+    const __m512i lo_idx = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+    const __m512i hi_idx = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    for (std::size_t j = 0; j < half; j += 8) {
+      const __m512d x = _mm512_cvtepi64_pd(_mm512_loadu_si512(in.data() + j));
+      const __m512d y = _mm512_cvtepi64_pd(_mm512_loadu_si512(in.data() + half + j));
+      const __m512d wr = _mm512_load_pd(twist_re_.data() + j);
+      const __m512d wi = _mm512_load_pd(twist_im_.data() + j);
+      const __m512d re = _mm512_fmsub_pd(x, wr, _mm512_mul_pd(y, wi));
+      const __m512d im = _mm512_fmadd_pd(x, wi, _mm512_mul_pd(y, wr));
+      _mm512_store_pd(o + 2 * j, _mm512_permutex2var_pd(re, lo_idx, im));
+      _mm512_store_pd(o + 2 * j + 8, _mm512_permutex2var_pd(re, hi_idx, im));
+    }
+    fftw_execute_dft(forward_plan_, as_fftw(out.data()), as_fftw(out.data()));
+    return;
+  }
+#endif
+  fold_twist(o, in.data(), in.data() + half, twist_re_.data(), twist_im_.data(), half,
+             [](std::int64_t v) { return static_cast<double>(v); });
+  fftw_execute_dft(forward_plan_, as_fftw(out.data()), as_fftw(out.data()));
+}
+
+void NegacyclicFft::forward_torus(std::span<Complex> out, std::span<const std::uint64_t> in) const {
+  check_sizes(out.size(), in.size(), "forward_torus");
+  const std::size_t half = n_ / 2;
+  fold_twist(reinterpret_cast<double*>(out.data()), in.data(), in.data() + half, twist_re_.data(),
+             twist_im_.data(), half,
+             [](std::uint64_t v) { return static_cast<double>(static_cast<std::int64_t>(v)); });
+  fftw_execute_dft(forward_plan_, as_fftw(out.data()), as_fftw(out.data()));
+}
+
+void NegacyclicFft::forward_f64(std::span<Complex> out, std::span<const double> in) const {
+  check_sizes(out.size(), in.size(), "forward_f64");
+  const std::size_t half = n_ / 2;
+  fold_twist(reinterpret_cast<double*>(out.data()), in.data(), in.data() + half, twist_re_.data(),
+             twist_im_.data(), half, [](double v) { return v; });
+  fftw_execute_dft(forward_plan_, as_fftw(out.data()), as_fftw(out.data()));
+}
+
+void NegacyclicFft::inverse_untwist(std::span<Complex> buf) const {
+  fftw_execute_dft(backward_plan_, as_fftw(buf.data()), as_fftw(buf.data()));
+  double* d = reinterpret_cast<double*>(buf.data());
+  const double* wr = untwist_re_.data();
+  const double* wi = untwist_im_.data();
+  for (std::size_t j = 0; j < n_ / 2; ++j) {
+    const double x = d[2 * j];
+    const double y = d[2 * j + 1];
+    d[2 * j] = x * wr[j] - y * wi[j];
+    d[2 * j + 1] = x * wi[j] + y * wr[j];
+  }
+}
+
+void NegacyclicFft::backward_add_torus(std::span<std::uint64_t> out, std::span<Complex> in) const {
+  check_sizes(in.size(), out.size(), "backward_add_torus");
+  const std::size_t half = n_ / 2;
+  std::uint64_t* lo = out.data();
+  std::uint64_t* hi = out.data() + half;
+#ifdef LUTFHE_AVX512
+  if (half % 8 == 0) {
+    fftw_execute_dft(backward_plan_, as_fftw(in.data()), as_fftw(in.data()));
+    const double* d = reinterpret_cast<const double*>(in.data());
+    const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+    const __m512i odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+    const __m512d inv_q = _mm512_set1_pd(0x1p-64);
+    const __m512d q = _mm512_set1_pd(0x1p64);
+    for (std::size_t j = 0; j < half; j += 8) {
+      const __m512d v0 = _mm512_load_pd(d + 2 * j);
+      const __m512d v1 = _mm512_load_pd(d + 2 * j + 8);
+      const __m512d x = _mm512_permutex2var_pd(v0, even, v1);
+      const __m512d y = _mm512_permutex2var_pd(v0, odd, v1);
+      const __m512d wr = _mm512_load_pd(untwist_re_.data() + j);
+      const __m512d wi = _mm512_load_pd(untwist_im_.data() + j);
+      __m512d re = _mm512_fmsub_pd(x, wr, _mm512_mul_pd(y, wi));
+      __m512d im = _mm512_fmadd_pd(x, wi, _mm512_mul_pd(y, wr));
+      // Reduce modulo 2^64 as round_to_torus does, eight lanes at once.
+      re = _mm512_fnmadd_pd(
+          _mm512_roundscale_pd(_mm512_mul_pd(re, inv_q), _MM_FROUND_TO_NEAREST_INT), q, re);
+      im = _mm512_fnmadd_pd(
+          _mm512_roundscale_pd(_mm512_mul_pd(im, inv_q), _MM_FROUND_TO_NEAREST_INT), q, im);
+      const __m512i r = _mm512_cvtpd_epi64(re);
+      const __m512i i = _mm512_cvtpd_epi64(im);
+      _mm512_storeu_si512(lo + j, _mm512_add_epi64(_mm512_loadu_si512(lo + j), r));
+      _mm512_storeu_si512(hi + j, _mm512_add_epi64(_mm512_loadu_si512(hi + j), i));
+    }
+    return;
+  }
+#endif
+  inverse_untwist(in);
+  const double* d = reinterpret_cast<const double*>(in.data());
+  for (std::size_t j = 0; j < half; ++j) {
+    lo[j] += round_to_torus(d[2 * j]);
+    hi[j] += round_to_torus(d[2 * j + 1]);
+  }
+}
+
+void NegacyclicFft::backward_torus(std::span<std::uint64_t> out, std::span<Complex> in) const {
+  check_sizes(in.size(), out.size(), "backward_torus");
+  inverse_untwist(in);
+  const double* d = reinterpret_cast<const double*>(in.data());
+  const std::size_t half = n_ / 2;
+  for (std::size_t j = 0; j < half; ++j) {
+    out[j] = round_to_torus(d[2 * j]);
+    out[j + half] = round_to_torus(d[2 * j + 1]);
+  }
+}
+
+void NegacyclicFft::backward_f64(std::span<double> out, std::span<Complex> in) const {
+  check_sizes(in.size(), out.size(), "backward_f64");
+  inverse_untwist(in);
+  const double* d = reinterpret_cast<const double*>(in.data());
+  const std::size_t half = n_ / 2;
+  for (std::size_t j = 0; j < half; ++j) {
+    out[j] = d[2 * j];
+    out[j + half] = d[2 * j + 1];
+  }
+}
+
+void fourier_multiply_add(std::span<Complex> acc, std::span<const Complex> a,
+                          std::span<const Complex> b) {
+  if (a.size() != acc.size() || b.size() != acc.size()) {
+    throw std::invalid_argument("fourier_multiply_add: sizes " + std::to_string(acc.size()) + ", " +
+                                std::to_string(a.size()) + ", " + std::to_string(b.size()) +
+                                " differ");
+  }
+  double* __restrict r = reinterpret_cast<double*>(acc.data());
+  const double* __restrict x = reinterpret_cast<const double*>(a.data());
+  const double* __restrict y = reinterpret_cast<const double*>(b.data());
+  std::size_t j = 0;
+#ifdef LUTFHE_AVX512
+  // Four complex values per register, interleaved (re, im): with x = (xr, xi) and y = (yr, yi),
+  // acc += xr·(yr, yi) + xi·(−yi, yr).
+  const __m512d flip = _mm512_castsi512_pd(
+      _mm512_setr_epi64(INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0));
+  for (; j + 4 <= acc.size(); j += 4) {
+    const __m512d xv = _mm512_load_pd(x + 2 * j);
+    const __m512d yv = _mm512_load_pd(y + 2 * j);
+    const __m512d xr = _mm512_movedup_pd(xv);
+    const __m512d xi = _mm512_xor_pd(_mm512_permute_pd(xv, 0xFF), flip);
+    const __m512d ys = _mm512_permute_pd(yv, 0x55);
+    __m512d rv = _mm512_load_pd(r + 2 * j);
+    rv = _mm512_fmadd_pd(xr, yv, rv);
+    rv = _mm512_fmadd_pd(xi, ys, rv);
+    _mm512_store_pd(r + 2 * j, rv);
+  }
+#endif
+  for (; j < acc.size(); ++j) {
+    const double xr = x[2 * j], xi = x[2 * j + 1], yr = y[2 * j], yi = y[2 * j + 1];
+    r[2 * j] += xr * yr - xi * yi;
+    r[2 * j + 1] += xr * yi + xi * yr;
+  }
+}
+
+}  // namespace lutfhe
