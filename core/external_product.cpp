@@ -5,14 +5,99 @@
 #include "core/decomposition.hpp"
 #include "core/errors.hpp"
 
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positive in intrinsics
+#include <immintrin.h>
+#define LUTFHE_AVX512 1
+#endif
+
 namespace lutfhe {
+
+namespace {
+
+// Decomposes a torus polynomial and writes, for every level j, the folded and twisted digit
+// polynomial (d_t + i·d_{t+N/2})·ω^t into twisted[(j−1)·N/2 ...]: decomposition, conversion
+// to double and the FFT's twist in one pass over the input (see decomposition.hpp for the
+// digit rule: round to β·l bits, digits in [−B/2, B/2) with carries).
+void decompose_and_twist(std::span<Complex> twisted, std::span<const Torus> in,
+                         DecompositionParams d, const NegacyclicFft& fft) {
+  const std::size_t n = in.size();
+  const std::size_t half = n / 2;
+  const std::size_t l = d.levels.value();
+  const unsigned beta = static_cast<unsigned>(d.base_log.value());
+  const unsigned kept = static_cast<unsigned>(beta * l);
+  const unsigned drop = 64 - kept;
+  const double* wr = fft.twist_re().data();
+  const double* wi = fft.twist_im().data();
+  double* out = reinterpret_cast<double*>(twisted.data());
+  const Torus* lo = in.data();
+  const Torus* hi = in.data() + half;
+  std::size_t j = 0;
+#ifdef LUTFHE_AVX512
+  if (drop > 0) {
+    const __m512i lo_idx = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+    const __m512i hi_idx = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    const __m512i mask = _mm512_set1_epi64(static_cast<long long>((Torus{1} << beta) - 1));
+    const __m512i one = _mm512_set1_epi64(1);
+    const __m128i drop_v = _mm_cvtsi32_si128(static_cast<int>(drop));
+    const __m128i drop1_v = _mm_cvtsi32_si128(static_cast<int>(drop - 1));
+    const __m128i beta_v = _mm_cvtsi32_si128(static_cast<int>(beta));
+    const __m128i beta1_v = _mm_cvtsi32_si128(static_cast<int>(beta - 1));
+    for (; j + 8 <= half; j += 8) {
+      const __m512i x = _mm512_loadu_si512(lo + j);
+      const __m512i y = _mm512_loadu_si512(hi + j);
+      __m512i sx = _mm512_add_epi64(_mm512_srl_epi64(x, drop_v),
+                                    _mm512_and_si512(_mm512_srl_epi64(x, drop1_v), one));
+      __m512i sy = _mm512_add_epi64(_mm512_srl_epi64(y, drop_v),
+                                    _mm512_and_si512(_mm512_srl_epi64(y, drop1_v), one));
+      const __m512d vwr = _mm512_load_pd(wr + j);
+      const __m512d vwi = _mm512_load_pd(wi + j);
+      for (std::size_t level = l; level >= 1; --level) {
+        const __m512i rx = _mm512_and_si512(sx, mask);
+        const __m512i ry = _mm512_and_si512(sy, mask);
+        const __m512i cx = _mm512_and_si512(_mm512_srl_epi64(rx, beta1_v), one);
+        const __m512i cy = _mm512_and_si512(_mm512_srl_epi64(ry, beta1_v), one);
+        const __m512d dx = _mm512_cvtepi64_pd(_mm512_sub_epi64(rx, _mm512_sll_epi64(cx, beta_v)));
+        const __m512d dy = _mm512_cvtepi64_pd(_mm512_sub_epi64(ry, _mm512_sll_epi64(cy, beta_v)));
+        sx = _mm512_add_epi64(_mm512_srl_epi64(sx, beta_v), cx);
+        sy = _mm512_add_epi64(_mm512_srl_epi64(sy, beta_v), cy);
+        const __m512d re = _mm512_fmsub_pd(dx, vwr, _mm512_mul_pd(dy, vwi));
+        const __m512d im = _mm512_fmadd_pd(dx, vwi, _mm512_mul_pd(dy, vwr));
+        double* dst = out + (level - 1) * n + 2 * j;
+        _mm512_store_pd(dst, _mm512_permutex2var_pd(re, lo_idx, im));
+        _mm512_store_pd(dst + 8, _mm512_permutex2var_pd(re, hi_idx, im));
+      }
+    }
+  }
+#endif
+  const Torus mask = (Torus{1} << beta) - 1;
+  for (; j < half; ++j) {
+    Torus sx = drop == 0 ? lo[j] : (lo[j] >> drop) + ((lo[j] >> (drop - 1)) & 1);
+    Torus sy = drop == 0 ? hi[j] : (hi[j] >> drop) + ((hi[j] >> (drop - 1)) & 1);
+    for (std::size_t level = l; level >= 1; --level) {
+      const Torus rx = sx & mask;
+      const Torus ry = sy & mask;
+      const Torus cx = (rx >> (beta - 1)) & 1;
+      const Torus cy = (ry >> (beta - 1)) & 1;
+      const auto dx = static_cast<double>(static_cast<std::int64_t>(rx - (cx << beta)));
+      const auto dy = static_cast<double>(static_cast<std::int64_t>(ry - (cy << beta)));
+      sx = (sx >> beta) + cx;
+      sy = (sy >> beta) + cy;
+      double* dst = out + (level - 1) * n + 2 * j;
+      dst[0] = dx * wr[j] - dy * wi[j];
+      dst[1] = dx * wi[j] + dy * wr[j];
+    }
+  }
+}
+
+}  // namespace
 
 std::size_t external_product_scratch_size(GlweDimension k, PolynomialSize n,
                                           DecompositionLevelCount levels) {
   const std::size_t half = n.value() / 2;
-  return scratch_bytes<std::int64_t>(levels.value() * n.value()) +  // digits of one polynomial
-         scratch_bytes<Complex>(half) +                             // one transformed digit
-         scratch_bytes<Complex>((k.value() + 1) * half);            // k+1 Fourier accumulators
+  return scratch_bytes<Complex>(levels.value() * half) +  // twisted digits of one polynomial
+         2 * scratch_bytes<Complex>(half) +               // a transformed digit, FFT work
+         scratch_bytes<Complex>((k.value() + 1) * half);  // k+1 Fourier accumulators
 }
 
 void external_product_add(std::span<Torus> out, const FourierGgswView& ggsw,
@@ -26,23 +111,23 @@ void external_product_add(std::span<Torus> out, const FourierGgswView& ggsw,
   require_equal(fft.polynomial_size(), n, "external_product", "transform N", "GGSW N");
 
   Scratch::Frame frame(scratch);
-  auto digits = scratch.take<std::int64_t>(l * n);
+  auto twisted = scratch.take<Complex>(l * half);
   auto digit_f = scratch.take<Complex>(half);
+  auto work = scratch.take<Complex>(half);
   auto acc_f = scratch.take<Complex>((k + 1) * half);
   std::fill(acc_f.begin(), acc_f.end(), Complex{});
 
   for (std::size_t block = 0; block <= k; ++block) {
-    decompose_polynomial(digits, in.subspan(block * n, n), ggsw.decomposition);
+    decompose_and_twist(twisted, in.subspan(block * n, n), ggsw.decomposition, fft);
     for (std::size_t level = 1; level <= l; ++level) {
-      fft.forward_i64(digit_f, digits.subspan((level - 1) * n, n));
+      fft.forward_twisted(digit_f, twisted.subspan((level - 1) * half, half));
       const std::size_t row = block * l + (level - 1);
-      for (std::size_t c = 0; c <= k; ++c) {
-        fourier_multiply_add(acc_f.subspan(c * half, half), digit_f, ggsw.polynomial(row, c));
-      }
+      fourier_multiply_add_blocks(acc_f, digit_f,
+                                  ggsw.data.subspan(row * (k + 1) * half, (k + 1) * half), k + 1);
     }
   }
   for (std::size_t c = 0; c <= k; ++c) {
-    fft.backward_add_torus(out.subspan(c * n, n), acc_f.subspan(c * half, half));
+    fft.backward_add_torus(out.subspan(c * n, n), acc_f.subspan(c * half, half), work);
   }
 }
 

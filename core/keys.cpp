@@ -88,7 +88,8 @@ ServerKey::ServerKey(const EvaluationKey& key)
 std::size_t ServerKey::scratch_size() const {
   const std::size_t big = params_.big_dimension().value() + 1;
   return scratch_bytes<Torus>(params_.n.value() + 1) +  // key-switched ciphertext
-         2 * scratch_bytes<Torus>(big) +                // gate linear combinations
+         compact_keyswitch_scratch_size(params_.n) +
+         2 * scratch_bytes<Torus>(big) +  // gate linear combinations
          programmable_bootstrap_scratch_size(bsk_);
 }
 
@@ -96,7 +97,7 @@ void keyswitch_bootstrap(std::span<const std::span<Torus>> outputs, std::span<co
                          const LookupTable& lut, const ServerKey& key, Scratch& scratch) {
   Scratch::Frame frame(scratch);
   auto small = scratch.take<Torus>(key.parameters().n.value() + 1);
-  keyswitch(small, in, key.keyswitch_key());
+  keyswitch(small, in, key.keyswitch_key(), scratch);
   programmable_bootstrap(outputs, small, lut, key.bootstrap_key(), key.fft(), scratch);
 }
 

@@ -63,7 +63,8 @@ class ServerKey {
 
   const ParameterSet& parameters() const { return params_; }
   const FourierBootstrapKey& bootstrap_key() const { return bsk_; }
-  const LweKeyswitchKey& keyswitch_key() const { return ksk_; }
+  // The key-switching key in its 32-bit server form (see CompactKeyswitchKey).
+  const CompactKeyswitchKey& keyswitch_key() const { return ksk_; }
   const NegacyclicFft& fft() const { return *fft_; }
   // Bytes of scratch that keyswitch_bootstrap and the gates need; one Scratch per thread.
   std::size_t scratch_size() const;
@@ -72,7 +73,7 @@ class ServerKey {
  private:
   ParameterSet params_;
   FourierBootstrapKey bsk_;
-  LweKeyswitchKey ksk_;
+  CompactKeyswitchKey ksk_;
   const NegacyclicFft* fft_;
 };
 

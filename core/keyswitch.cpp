@@ -60,4 +60,55 @@ void keyswitch(std::span<Torus> out, std::span<const Torus> in, const LweKeyswit
   }
 }
 
+CompactKeyswitchKey::CompactKeyswitchKey(const LweKeyswitchKey& standard)
+    : input_(standard.input_dimension().value()),
+      output_(standard.output_dimension().value()),
+      decomposition_(standard.decomposition()),
+      data_(standard.data().size()) {
+  const auto src = standard.data();
+  for (std::size_t i = 0; i < src.size(); ++i) {
+    // Round to nearest: top 32 bits plus the bit below them.
+    data_[i] = static_cast<std::uint32_t>((src[i] >> 32) + ((src[i] >> 31) & 1));
+  }
+}
+
+std::size_t compact_keyswitch_scratch_size(LweDimension output_dimension) {
+  return scratch_bytes<std::uint32_t>(output_dimension.value() + 1);
+}
+
+void keyswitch(std::span<Torus> out, std::span<const Torus> in, const CompactKeyswitchKey& key,
+               Scratch& scratch) {
+  require_equal(in.size() - 1, key.input_dimension().value(), "keyswitch", "ciphertext n",
+                "key-switching key input n");
+  require_equal(out.size() - 1, key.output_dimension().value(), "keyswitch", "output n",
+                "key-switching key output n");
+  const DecompositionParams d = key.decomposition();
+  const std::size_t l = d.levels.value();
+  const std::size_t width = out.size();
+  Scratch::Frame frame(scratch);
+  auto acc = scratch.take<std::uint32_t>(width);
+  std::fill(acc.begin(), acc.end(), 0U);
+  const Torus body = in.back();
+  acc[width - 1] = static_cast<std::uint32_t>((body >> 32) + ((body >> 31) & 1));
+  std::array<std::int64_t, 64> digits{};
+  const auto all = key.data();
+  std::uint32_t* __restrict o = acc.data();
+  for (std::size_t i = 0; i + 1 < in.size(); ++i) {
+    decompose(std::span<std::int64_t>(digits.data(), l), in[i], d);
+    const std::uint32_t* rows = all.data() + i * l * width;
+    for (std::size_t j = 0; j < l; ++j) {
+      const auto digit = static_cast<std::uint32_t>(digits[j]);
+      if (digit == 0) continue;
+      const std::uint32_t* __restrict r = rows + j * width;
+      for (std::size_t t = 0; t < width; ++t) o[t] -= digit * r[t];
+    }
+  }
+  for (std::size_t t = 0; t < width; ++t) out[t] = static_cast<Torus>(o[t]) << 32;
+}
+
+void keyswitch(LweCiphertext& out, const LweCiphertext& in, const CompactKeyswitchKey& key) {
+  Scratch scratch(compact_keyswitch_scratch_size(key.output_dimension()));
+  keyswitch(out.data(), in.data(), key, scratch);
+}
+
 }  // namespace lutfhe

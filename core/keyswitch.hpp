@@ -5,6 +5,7 @@
 #include "core/entities/lwe_ciphertext.hpp"
 #include "core/entities/secret_keys.hpp"
 #include "core/random.hpp"
+#include "core/scratch.hpp"
 
 namespace lutfhe {
 
@@ -18,5 +19,15 @@ void generate_keyswitch_key(LweKeyswitchKey& out, const LweSecretKey& input_key,
 void keyswitch(LweCiphertext& out, const LweCiphertext& in, const LweKeyswitchKey& key);
 // Same on raw LWE data (mask then body), for hot paths working in scratch memory.
 void keyswitch(std::span<Torus> out, std::span<const Torus> in, const LweKeyswitchKey& key);
+
+std::size_t compact_keyswitch_scratch_size(LweDimension output_dimension);
+
+// Key switching with the 32-bit server form of the key, computed modulo 2^32: the output's
+// values are multiples of 2^32 (the top 32 bits of each torus element), ready for the
+// modulus switch.
+void keyswitch(std::span<Torus> out, std::span<const Torus> in, const CompactKeyswitchKey& key,
+               Scratch& scratch);
+// Convenience form that allocates its scratch.
+void keyswitch(LweCiphertext& out, const LweCiphertext& in, const CompactKeyswitchKey& key);
 
 }  // namespace lutfhe

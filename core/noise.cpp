@@ -35,6 +35,15 @@ double keyswitch(LweDimension input_dimension, DecompositionParams ks,
          n_in * 0.5 * decomposition_rounding(ks);
 }
 
+double keyswitch_storage(LweDimension input_dimension, LweDimension output_dimension,
+                         DecompositionParams ks) {
+  const double per_element = 0x1p-64 / 12.0;
+  const double per_output = static_cast<double>(input_dimension.value()) *
+                            static_cast<double>(ks.levels.value()) *
+                            digit_second_moment(ks.base_log.value()) * per_element;
+  return per_output * (static_cast<double>(output_dimension.value()) * 0.5) + per_element;
+}
+
 double modulus_switch(LweDimension n, PolynomialSize big_n, std::size_t lut_count) {
   const double w = 2.0 * static_cast<double>(big_n.value()) / static_cast<double>(lut_count);
   const double rounding = 1.0 / (12.0 * w * w);
@@ -69,7 +78,8 @@ double programmable_bootstrap(const ParameterSet& p) {
 double at_modulus_switch(const ParameterSet& p, double input_variance, double weights_norm2_squared,
                          std::size_t lut_count) {
   return linear_combination(input_variance, weights_norm2_squared) +
-         keyswitch(p.big_dimension(), p.ks, p.lwe_noise) + modulus_switch(p.n, p.N, lut_count);
+         keyswitch(p.big_dimension(), p.ks, p.lwe_noise) +
+         keyswitch_storage(p.big_dimension(), p.n, p.ks) + modulus_switch(p.n, p.N, lut_count);
 }
 
 double failure_probability(double variance, double half_width) {

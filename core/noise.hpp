@@ -20,6 +20,11 @@ double linear_combination(double input_variance, double weights_norm2_squared);
 double keyswitch(LweDimension input_dimension, DecompositionParams ks,
                  const NoiseDistribution& ksk_noise);
 
+// Added by storing the key-switching key at 32 bits (CompactKeyswitchKey): each element's
+// rounding (variance 2^-64/12) meets every digit, and the n output mask errors meet key bits.
+double keyswitch_storage(LweDimension input_dimension, LweDimension output_dimension,
+                         DecompositionParams ks);
+
 // Added by switching an n-dimensional ciphertext to modulus 2N/F: each rounding error is
 // uniform with variance (F/2N)²/12, n of them multiplied by key bits (E[s²] = 1/2), plus the
 // body's.

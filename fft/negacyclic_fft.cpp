@@ -10,9 +10,13 @@
 #define LUTFHE_AVX512 1
 #endif
 
+#include <unistd.h>
 #include <bit>
 #include <climits>
+
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +32,56 @@ std::mutex& planner_mutex() {
   return m;
 }
 
+// FFTW_MEASURE planning costs 0.2–0.9 s per size, so plans are remembered across processes in
+// a wisdom file: $LUTFHE_FFTW_WISDOM, else $XDG_CACHE_HOME/lutfhe/fftw-wisdom, else
+// ~/.cache/lutfhe/fftw-wisdom. LUTFHE_FFTW_WISDOM=off disables it. Called with the mutex held.
+std::string wisdom_path() {
+  if (const char* env = std::getenv("LUTFHE_FFTW_WISDOM")) {
+    return std::string(env) == "off" ? std::string() : std::string(env);
+  }
+  std::filesystem::path base;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    base = std::filesystem::path(home) / ".cache";
+  } else {
+    return {};
+  }
+  return (base / "lutfhe" / "fftw-wisdom").string();
+}
+
+void import_wisdom_once() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  const std::string path = wisdom_path();
+  if (!path.empty()) fftw_import_wisdom_from_filename(path.c_str());  // absent file: no-op
+}
+
+// Written to a temporary name and renamed, so concurrent processes never see a partial file.
+void export_wisdom() {
+  const std::string path = wisdom_path();
+  if (path.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  if (fftw_export_wisdom_to_filename(tmp.c_str()) != 0) {
+    std::filesystem::rename(tmp, path, ec);
+  }
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
+// LUTFHE_FFTW_PLANNER=estimate skips measuring (faster start, slower transforms);
+// patient searches longer. The default is FFTW_MEASURE.
+unsigned planner_flag() {
+  const char* env = std::getenv("LUTFHE_FFTW_PLANNER");
+  if (env == nullptr) return FFTW_MEASURE;
+  const std::string v(env);
+  if (v == "estimate") return FFTW_ESTIMATE;
+  if (v == "patient") return FFTW_PATIENT;
+  return FFTW_MEASURE;
+}
+
 fftw_complex* as_fftw(Complex* p) {
   return reinterpret_cast<fftw_complex*>(p);
 }
@@ -41,10 +95,12 @@ const NegacyclicFft& NegacyclicFft::for_size(std::size_t polynomial_size) {
   std::lock_guard lock(mutex);
   auto it = cache.find(polynomial_size);
   if (it == cache.end()) {
+    import_wisdom_once();
     it = cache
              .emplace(polynomial_size,
                       std::unique_ptr<NegacyclicFft>(new NegacyclicFft(polynomial_size)))
              .first;
+    export_wisdom();
   }
   return *it->second;
 }
@@ -58,11 +114,19 @@ NegacyclicFft::NegacyclicFft(std::size_t polynomial_size) : n_(polynomial_size) 
   const std::size_t half = n_ / 2;
   AlignedVector<Complex> probe(half);
   const int len = static_cast<int>(half);
-  forward_plan_ = fftw_plan_dft_1d(len, as_fftw(probe.data()), as_fftw(probe.data()), FFTW_FORWARD,
-                                   FFTW_MEASURE);
-  backward_plan_ = fftw_plan_dft_1d(len, as_fftw(probe.data()), as_fftw(probe.data()),
-                                    FFTW_BACKWARD, FFTW_MEASURE);
-  if (forward_plan_ == nullptr || backward_plan_ == nullptr) {
+  const unsigned flags = planner_flag();
+  forward_plan_ =
+      fftw_plan_dft_1d(len, as_fftw(probe.data()), as_fftw(probe.data()), FFTW_FORWARD, flags);
+  backward_plan_ =
+      fftw_plan_dft_1d(len, as_fftw(probe.data()), as_fftw(probe.data()), FFTW_BACKWARD, flags);
+  AlignedVector<Complex> probe_out(half);
+  // The forward input is always a work buffer, so FFTW may overwrite it.
+  forward_oop_plan_ = fftw_plan_dft_1d(len, as_fftw(probe.data()), as_fftw(probe_out.data()),
+                                       FFTW_FORWARD, flags | FFTW_DESTROY_INPUT);
+  backward_oop_plan_ = fftw_plan_dft_1d(len, as_fftw(probe.data()), as_fftw(probe_out.data()),
+                                        FFTW_BACKWARD, flags | FFTW_PRESERVE_INPUT);
+  if (forward_plan_ == nullptr || backward_plan_ == nullptr || forward_oop_plan_ == nullptr ||
+      backward_oop_plan_ == nullptr) {
     throw std::runtime_error("FFTW could not plan a transform of size " + std::to_string(half));
   }
   twist_re_.resize(half);
@@ -85,6 +149,8 @@ NegacyclicFft::~NegacyclicFft() {
   std::lock_guard lock(planner_mutex());
   if (forward_plan_ != nullptr) fftw_destroy_plan(forward_plan_);
   if (backward_plan_ != nullptr) fftw_destroy_plan(backward_plan_);
+  if (forward_oop_plan_ != nullptr) fftw_destroy_plan(forward_oop_plan_);
+  if (backward_oop_plan_ != nullptr) fftw_destroy_plan(backward_oop_plan_);
 }
 
 void NegacyclicFft::check_sizes(std::size_t fourier_len, std::size_t poly_len,
@@ -113,18 +179,16 @@ inline void fold_twist(double* __restrict out, const In* __restrict lo, const In
 
 }  // namespace
 
-void NegacyclicFft::forward_i64(std::span<Complex> out, std::span<const std::int64_t> in) const {
-  check_sizes(out.size(), in.size(), "forward_i64");
+void NegacyclicFft::fold_twist_i64(double* o, const std::int64_t* in) const {
   const std::size_t half = n_ / 2;
-  double* o = reinterpret_cast<double*>(out.data());
 #ifdef LUTFHE_AVX512
   if (half % 8 == 0) {
     // Eight coefficients at a time: convert, twist in split form, interleave into (re, im).
     const __m512i lo_idx = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
     const __m512i hi_idx = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
     for (std::size_t j = 0; j < half; j += 8) {
-      const __m512d x = _mm512_cvtepi64_pd(_mm512_loadu_si512(in.data() + j));
-      const __m512d y = _mm512_cvtepi64_pd(_mm512_loadu_si512(in.data() + half + j));
+      const __m512d x = _mm512_cvtepi64_pd(_mm512_loadu_si512(in + j));
+      const __m512d y = _mm512_cvtepi64_pd(_mm512_loadu_si512(in + half + j));
       const __m512d wr = _mm512_load_pd(twist_re_.data() + j);
       const __m512d wi = _mm512_load_pd(twist_im_.data() + j);
       const __m512d re = _mm512_fmsub_pd(x, wr, _mm512_mul_pd(y, wi));
@@ -132,13 +196,31 @@ void NegacyclicFft::forward_i64(std::span<Complex> out, std::span<const std::int
       _mm512_store_pd(o + 2 * j, _mm512_permutex2var_pd(re, lo_idx, im));
       _mm512_store_pd(o + 2 * j + 8, _mm512_permutex2var_pd(re, hi_idx, im));
     }
-    fftw_execute_dft(forward_plan_, as_fftw(out.data()), as_fftw(out.data()));
     return;
   }
 #endif
-  fold_twist(o, in.data(), in.data() + half, twist_re_.data(), twist_im_.data(), half,
+  fold_twist(o, in, in + half, twist_re_.data(), twist_im_.data(), half,
              [](std::int64_t v) { return static_cast<double>(v); });
+}
+
+void NegacyclicFft::forward_i64(std::span<Complex> out, std::span<const std::int64_t> in) const {
+  check_sizes(out.size(), in.size(), "forward_i64");
+  fold_twist_i64(reinterpret_cast<double*>(out.data()), in.data());
   fftw_execute_dft(forward_plan_, as_fftw(out.data()), as_fftw(out.data()));
+}
+
+void NegacyclicFft::forward_i64(std::span<Complex> out, std::span<const std::int64_t> in,
+                                std::span<Complex> work) const {
+  check_sizes(out.size(), in.size(), "forward_i64");
+  check_sizes(work.size(), in.size(), "forward_i64 work");
+  fold_twist_i64(reinterpret_cast<double*>(work.data()), in.data());
+  fftw_execute_dft(forward_oop_plan_, as_fftw(work.data()), as_fftw(out.data()));
+}
+
+void NegacyclicFft::forward_twisted(std::span<Complex> out, std::span<Complex> twisted) const {
+  check_sizes(out.size(), n_, "forward_twisted");
+  check_sizes(twisted.size(), n_, "forward_twisted input");
+  fftw_execute_dft(forward_oop_plan_, as_fftw(twisted.data()), as_fftw(out.data()));
 }
 
 void NegacyclicFft::forward_torus(std::span<Complex> out, std::span<const std::uint64_t> in) const {
@@ -171,15 +253,13 @@ void NegacyclicFft::inverse_untwist(std::span<Complex> buf) const {
   }
 }
 
-void NegacyclicFft::backward_add_torus(std::span<std::uint64_t> out, std::span<Complex> in) const {
-  check_sizes(in.size(), out.size(), "backward_add_torus");
+// d holds the inverse FFT output (not yet untwisted); out += round(untwist(d)) mod 2^64.
+void NegacyclicFft::untwist_round_add(std::uint64_t* out, const double* d) const {
   const std::size_t half = n_ / 2;
-  std::uint64_t* lo = out.data();
-  std::uint64_t* hi = out.data() + half;
+  std::uint64_t* lo = out;
+  std::uint64_t* hi = out + half;
 #ifdef LUTFHE_AVX512
   if (half % 8 == 0) {
-    fftw_execute_dft(backward_plan_, as_fftw(in.data()), as_fftw(in.data()));
-    const double* d = reinterpret_cast<const double*>(in.data());
     const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
     const __m512i odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
     const __m512d inv_q = _mm512_set1_pd(0x1p-64);
@@ -206,12 +286,30 @@ void NegacyclicFft::backward_add_torus(std::span<std::uint64_t> out, std::span<C
     return;
   }
 #endif
-  inverse_untwist(in);
-  const double* d = reinterpret_cast<const double*>(in.data());
+  const double* wr = untwist_re_.data();
+  const double* wi = untwist_im_.data();
   for (std::size_t j = 0; j < half; ++j) {
-    lo[j] += round_to_torus(d[2 * j]);
-    hi[j] += round_to_torus(d[2 * j + 1]);
+    const double x = d[2 * j];
+    const double y = d[2 * j + 1];
+    lo[j] += round_to_torus(x * wr[j] - y * wi[j]);
+    hi[j] += round_to_torus(x * wi[j] + y * wr[j]);
   }
+}
+
+void NegacyclicFft::backward_add_torus(std::span<std::uint64_t> out, std::span<Complex> in) const {
+  check_sizes(in.size(), out.size(), "backward_add_torus");
+  fftw_execute_dft(backward_plan_, as_fftw(in.data()), as_fftw(in.data()));
+  untwist_round_add(out.data(), reinterpret_cast<const double*>(in.data()));
+}
+
+void NegacyclicFft::backward_add_torus(std::span<std::uint64_t> out, std::span<const Complex> in,
+                                       std::span<Complex> work) const {
+  check_sizes(in.size(), out.size(), "backward_add_torus");
+  check_sizes(work.size(), out.size(), "backward_add_torus work");
+  // FFTW's new-array execute takes a non-const input; out-of-place plans leave it unchanged.
+  fftw_execute_dft(backward_oop_plan_, as_fftw(const_cast<Complex*>(in.data())),
+                   as_fftw(work.data()));
+  untwist_round_add(out.data(), reinterpret_cast<const double*>(work.data()));
 }
 
 void NegacyclicFft::backward_torus(std::span<std::uint64_t> out, std::span<Complex> in) const {
@@ -268,6 +366,42 @@ void fourier_multiply_add(std::span<Complex> acc, std::span<const Complex> a,
     const double xr = x[2 * j], xi = x[2 * j + 1], yr = y[2 * j], yi = y[2 * j + 1];
     r[2 * j] += xr * yr - xi * yi;
     r[2 * j + 1] += xr * yi + xi * yr;
+  }
+}
+
+void fourier_multiply_add_blocks(std::span<Complex> acc, std::span<const Complex> a,
+                                 std::span<const Complex> b, std::size_t count) {
+  const std::size_t len = a.size();
+  if (acc.size() != count * len || b.size() != count * len) {
+    throw std::invalid_argument("fourier_multiply_add_blocks: " + std::to_string(count) +
+                                " blocks of " + std::to_string(len) + " do not match sizes " +
+                                std::to_string(acc.size()) + " and " + std::to_string(b.size()));
+  }
+#ifdef LUTFHE_AVX512
+  if (len % 4 == 0 && count <= 8) {
+    double* __restrict r = reinterpret_cast<double*>(acc.data());
+    const double* __restrict x = reinterpret_cast<const double*>(a.data());
+    const double* __restrict y = reinterpret_cast<const double*>(b.data());
+    const __m512d flip = _mm512_castsi512_pd(
+        _mm512_setr_epi64(INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0));
+    for (std::size_t j = 0; j < len; j += 4) {
+      const __m512d xv = _mm512_load_pd(x + 2 * j);
+      const __m512d xr = _mm512_movedup_pd(xv);
+      const __m512d xi = _mm512_xor_pd(_mm512_permute_pd(xv, 0xFF), flip);
+      for (std::size_t c = 0; c < count; ++c) {
+        const std::size_t off = 2 * (c * len + j);
+        const __m512d yv = _mm512_load_pd(y + off);
+        __m512d rv = _mm512_load_pd(r + off);
+        rv = _mm512_fmadd_pd(xr, yv, rv);
+        rv = _mm512_fmadd_pd(xi, _mm512_permute_pd(yv, 0x55), rv);
+        _mm512_store_pd(r + off, rv);
+      }
+    }
+    return;
+  }
+#endif
+  for (std::size_t c = 0; c < count; ++c) {
+    fourier_multiply_add(acc.subspan(c * len, len), a, b.subspan(c * len, len));
   }
 }
 

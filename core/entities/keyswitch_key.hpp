@@ -2,6 +2,7 @@
 // encryption under the output key of s_i·q/B^j.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -40,6 +41,28 @@ class LweKeyswitchKey {
   std::size_t output_;
   DecompositionParams decomposition_;
   std::vector<Torus> data_;
+};
+
+// The key-switching key as the server uses it: every element rounded to its top 32 bits.
+// Key switching only feeds the modulus switch to 2N ≤ 2^17, so 32 bits keep far more precision
+// than survives it, while halving the memory the key switch streams through (TFHE-rs's
+// KS32 parameter sets make the same trade). The rounding adds a variance of 2^-64/12 per
+// element, which noise::keyswitch_storage() accounts for. Built from the standard key at load.
+class CompactKeyswitchKey {
+ public:
+  explicit CompactKeyswitchKey(const LweKeyswitchKey& standard);
+
+  LweDimension input_dimension() const { return LweDimension(input_); }
+  LweDimension output_dimension() const { return LweDimension(output_); }
+  DecompositionParams decomposition() const { return decomposition_; }
+  std::span<const std::uint32_t> data() const { return data_; }
+  std::size_t size_bytes() const { return data_.size() * sizeof(std::uint32_t); }
+
+ private:
+  std::size_t input_;
+  std::size_t output_;
+  DecompositionParams decomposition_;
+  std::vector<std::uint32_t> data_;
 };
 
 }  // namespace lutfhe
