@@ -43,6 +43,27 @@ FourierBootstrapKey::FourierBootstrapKey(const LweBootstrapKey& standard, const 
   }
 }
 
+FourierBootstrapKey::FourierBootstrapKey(LweDimension input_dimension, GlweDimension k,
+                                         PolynomialSize n, DecompositionParams decomposition)
+    : input_dimension_(input_dimension),
+      k_(k),
+      n_(n),
+      decomposition_(decomposition),
+      ggsw_size_(fourier_ggsw_size(k_, n_, decomposition_.levels)),
+      data_(input_dimension_.value() * ggsw_size_) {}
+
+void FourierBootstrapKey::set_ggsw(std::size_t i, const GgswCiphertext& standard,
+                                   const NegacyclicFft& fft) {
+  if (i >= input_dimension_.value()) {
+    throw InvalidArgument("bootstrap key has " + std::to_string(input_dimension_.value()) +
+                          " GGSWs, index " + std::to_string(i) + " is out of range");
+  }
+  require_equal(standard.decomposition().levels.value(), decomposition_.levels.value(), "set_ggsw",
+                "GGSW levels", "key levels");
+  convert_ggsw_to_fourier(std::span<Complex>(data_).subspan(i * ggsw_size_, ggsw_size_), standard,
+                          fft);
+}
+
 FourierGgswView FourierBootstrapKey::ggsw(std::size_t i) const {
   return {std::span<const Complex>(data_).subspan(i * ggsw_size_, ggsw_size_), k_, n_,
           decomposition_};

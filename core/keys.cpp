@@ -5,6 +5,7 @@
 #include "core/blind_rotate.hpp"
 #include "core/encoding.hpp"
 #include "core/errors.hpp"
+#include "core/ggsw.hpp"
 #include "core/keyswitch.hpp"
 #include "core/lwe.hpp"
 
@@ -77,12 +78,60 @@ ServerKey::ServerKey(const EvaluationKey& key)
       bsk_(key.bootstrap_key, NegacyclicFft::for_size(key.params.N.value())),
       ksk_(key.keyswitch_key),
       fft_(&NegacyclicFft::for_size(key.params.N.value())) {
+  check_consistency();
+}
+
+ServerKey::ServerKey(const ParameterSet& params, FourierBootstrapKey bsk, CompactKeyswitchKey ksk)
+    : params_(params),
+      bsk_(std::move(bsk)),
+      ksk_(std::move(ksk)),
+      fft_(&NegacyclicFft::for_size(params.N.value())) {
+  check_consistency();
+}
+
+void ServerKey::check_consistency() const {
   require_equal(ksk_.input_dimension().value(), params_.big_dimension().value(), "server key",
                 "key-switching key input n", "parameters k·N");
   require_equal(ksk_.output_dimension().value(), params_.n.value(), "server key",
                 "key-switching key output n", "parameters n");
   require_equal(bsk_.input_dimension().value(), params_.n.value(), "server key", "bootstrap key n",
                 "parameters n");
+  require_equal(bsk_.polynomial_size().value(), params_.N.value(), "server key", "bootstrap key N",
+                "parameters N");
+  require_equal(bsk_.glwe_dimension().value(), params_.k.value(), "server key", "bootstrap key k",
+                "parameters k");
+}
+
+ServerKey ServerKey::generate_in_process(const ClientKey& client, EncryptionRandomness& rng,
+                                         const ProgressCallback& progress) {
+  const ParameterSet& p = client.parameters();
+  const NegacyclicFft& fft = NegacyclicFft::for_size(p.N.value());
+  const std::size_t big = p.big_dimension().value();
+  const std::size_t steps = p.n.value() + big;
+  CompactKeyswitchKey ksk(p.big_dimension(), p.n, p.ks);
+  {
+    LweCiphertext row(p.n);
+    const auto s_in = client.big_key().bits();
+    const std::size_t beta = p.ks.base_log.value();
+    for (std::size_t i = 0; i < big; ++i) {
+      for (std::size_t level = 1; level <= p.ks.levels.value(); ++level) {
+        encrypt_lwe(row, s_in[i] << (64 - beta * level), client.small_key(), p.lwe_noise, rng);
+        ksk.set_row(i, level, row.data());
+      }
+      if (progress && (i + 1) % 256 == 0) progress(i + 1, steps);
+    }
+  }
+  FourierBootstrapKey bsk(p.n, p.k, p.N, p.pbs);
+  {
+    GgswCiphertext ggsw(p.k, p.N, p.pbs);
+    const auto bits = client.small_key().bits();
+    for (std::size_t i = 0; i < p.n.value(); ++i) {
+      encrypt_ggsw(ggsw, static_cast<std::int64_t>(bits[i]), client.glwe_key(), p.glwe_noise, rng);
+      bsk.set_ggsw(i, ggsw, fft);
+      if (progress) progress(big + i + 1, steps);
+    }
+  }
+  return ServerKey(p, std::move(bsk), std::move(ksk));
 }
 
 std::size_t ServerKey::scratch_size() const {

@@ -60,6 +60,11 @@ class ServerKey {
  public:
   // Converts the bootstrapping key to the Fourier domain (once).
   explicit ServerKey(const EvaluationKey& key);
+  // Builds the server form directly from the client key, one GGSW and one key-switching row
+  // at a time, never holding the standard-domain keys: for benchmarks and in-process use of
+  // the large sets (PBS_6BIT, PBS_8BIT). A real deployment sends an EvaluationKey instead.
+  static ServerKey generate_in_process(const ClientKey& client, EncryptionRandomness& rng,
+                                       const ProgressCallback& progress = {});
 
   const ParameterSet& parameters() const { return params_; }
   const FourierBootstrapKey& bootstrap_key() const { return bsk_; }
@@ -71,6 +76,9 @@ class ServerKey {
   Scratch make_scratch() const { return Scratch(scratch_size()); }
 
  private:
+  ServerKey(const ParameterSet& params, FourierBootstrapKey bsk, CompactKeyswitchKey ksk);
+  void check_consistency() const;
+
   ParameterSet params_;
   FourierBootstrapKey bsk_;
   CompactKeyswitchKey ksk_;

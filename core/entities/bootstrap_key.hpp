@@ -36,6 +36,10 @@ class LweBootstrapKey {
 class FourierBootstrapKey {
  public:
   FourierBootstrapKey(const LweBootstrapKey& standard, const NegacyclicFft& fft);
+  // An all-zero key to be filled GGSW by GGSW with set_ggsw (streaming generation).
+  FourierBootstrapKey(LweDimension input_dimension, GlweDimension k, PolynomialSize n,
+                      DecompositionParams decomposition);
+  void set_ggsw(std::size_t i, const GgswCiphertext& standard, const NegacyclicFft& fft);
 
   LweDimension input_dimension() const { return input_dimension_; }
   GlweDimension glwe_dimension() const { return k_; }

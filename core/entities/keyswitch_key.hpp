@@ -51,6 +51,11 @@ class LweKeyswitchKey {
 class CompactKeyswitchKey {
  public:
   explicit CompactKeyswitchKey(const LweKeyswitchKey& standard);
+  // An all-zero key to be filled row by row with set_row (streaming generation).
+  CompactKeyswitchKey(LweDimension input_dimension, LweDimension output_dimension,
+                      DecompositionParams decomposition);
+  // Stores the 32-bit rounding of one standard row (output_dimension + 1 values).
+  void set_row(std::size_t i, std::size_t level, std::span<const Torus> standard_row);
 
   LweDimension input_dimension() const { return LweDimension(input_); }
   LweDimension output_dimension() const { return LweDimension(output_); }
