@@ -1,5 +1,6 @@
 #include "core/ggsw.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -13,12 +14,22 @@ void encrypt_ggsw(GgswCiphertext& out, std::int64_t mu, const GlweSecretKey& key
   const std::size_t n = out.polynomial_size().value();
   const DecompositionParams d = out.decomposition();
   const std::size_t beta = d.base_log.value();
-  const std::vector<Torus> zero(n, 0);
+  std::vector<Torus> message(n, 0);
   GlweCiphertext row{GlweDimension(k), PolynomialSize(n)};
   for (std::size_t block = 0; block <= k; ++block) {
     for (std::size_t level = 1; level <= d.levels.value(); ++level) {
-      encrypt_glwe(row, zero, key, noise, rng);
-      row.polynomial(block)[0] += static_cast<Torus>(mu) << (64 - beta * level);
+      // Row (block, level) has phase −μ·S_block·q/B^j (mask blocks) or μ·q/B^j (body block).
+      // The message goes into the body so that every mask stays exactly the mask stream's
+      // output, which is what lets keys be stored as a seed.
+      const Torus scaled = static_cast<Torus>(mu) << (64 - beta * level);
+      if (block < k) {
+        const auto s = key.polynomial(block);
+        for (std::size_t t = 0; t < n; ++t) message[t] = (Torus{0} - scaled) * s[t];
+      } else {
+        std::fill(message.begin(), message.end(), Torus{0});
+        message[0] = scaled;
+      }
+      encrypt_glwe(row, message, key, noise, rng);
       auto dst = out.row(out.row_index(block, level));
       std::copy(row.data().begin(), row.data().end(), dst.begin());
     }

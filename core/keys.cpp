@@ -1,5 +1,7 @@
 #include "core/keys.hpp"
 
+#include <sodium.h>
+
 #include <vector>
 
 #include "core/blind_rotate.hpp"
@@ -12,11 +14,51 @@
 namespace lutfhe {
 namespace {}  // namespace
 
+std::string to_hex(const KeyId& id) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (auto b : id) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
+
+namespace {
+
+// A key id derived from the secret seed by a one-way hash, so test keys are reproducible
+// without the id revealing anything about the seed.
+KeyId derive_key_id(const Seed& seed) {
+  static constexpr char kContext[] = "lutfhe key id v1";
+  KeyId id{};
+  crypto_generichash(id.data(), id.size(), seed.data(), seed.size(),
+                     reinterpret_cast<const unsigned char*>(kContext), sizeof(kContext) - 1);
+  return id;
+}
+
+}  // namespace
+
 ClientKey ClientKey::generate(const ParameterSet& params) {
   Seed seed = random_seed();
   ClientKey key(params, seed);
   secure_wipe(seed.data(), seed.size());
   return key;
+}
+
+ClientKey::ClientKey(const ParameterSet& params, LweSecretKey small, GlweSecretKey glwe,
+                     const KeyId& id)
+    : params_(params),
+      small_(std::move(small)),
+      glwe_(std::move(glwe)),
+      big_(glwe_.flatten()),
+      key_id_(id) {
+  check_parameters(params_);
+  require_equal(small_.dimension().value(), params_.n.value(), "client key", "LWE key n",
+                "parameters n");
+  require_equal(glwe_.glwe_dimension().value(), params_.k.value(), "client key", "GLWE key k",
+                "parameters k");
+  require_equal(glwe_.polynomial_size().value(), params_.N.value(), "client key", "GLWE key N",
+                "parameters N");
 }
 
 ClientKey::ClientKey(const ParameterSet& params, const Seed& secret_seed)
@@ -30,7 +72,8 @@ ClientKey::ClientKey(const ParameterSet& params, const Seed& secret_seed)
         RandomStream rng(secret_seed, StreamPurpose::kSecretGlwe);
         return GlweSecretKey(params.k, params.N, rng);
       }()),
-      big_(glwe_.flatten()) {}
+      big_(glwe_.flatten()),
+      key_id_(derive_key_id(secret_seed)) {}
 
 LweCiphertext ClientKey::encrypt(std::uint64_t message, unsigned bits,
                                  EncryptionRandomness& rng) const {
@@ -65,24 +108,35 @@ Torus ClientKey::phase(const LweCiphertext& ct) const {
 EvaluationKey generate_evaluation_key(const ClientKey& client, EncryptionRandomness& rng,
                                       const ProgressCallback& progress) {
   const ParameterSet& p = client.parameters();
-  EvaluationKey key{p, LweBootstrapKey(p.n, p.k, p.N, p.pbs),
-                    LweKeyswitchKey(p.big_dimension(), p.n, p.ks)};
+  EvaluationKey key{p, client.key_id(), LweBootstrapKey(p.n, p.k, p.N, p.pbs),
+                    LweKeyswitchKey(p.big_dimension(), p.n, p.ks), std::nullopt};
   generate_keyswitch_key(key.keyswitch_key, client.big_key(), client.small_key(), p.lwe_noise, rng);
   generate_bootstrap_key(key.bootstrap_key, client.small_key(), client.glwe_key(), p.glwe_noise,
                          rng, progress);
   return key;
 }
 
+EvaluationKey generate_evaluation_key(const ClientKey& client, const ProgressCallback& progress) {
+  const Seed mask_seed = random_seed();
+  EncryptionRandomness rng = EncryptionRandomness::with_mask_seed(mask_seed);
+  EvaluationKey key = generate_evaluation_key(client, rng, progress);
+  key.mask_seed = mask_seed;
+  return key;
+}
+
 ServerKey::ServerKey(const EvaluationKey& key)
     : params_(key.params),
+      key_id_(key.key_id),
       bsk_(key.bootstrap_key, NegacyclicFft::for_size(key.params.N.value())),
       ksk_(key.keyswitch_key),
       fft_(&NegacyclicFft::for_size(key.params.N.value())) {
   check_consistency();
 }
 
-ServerKey::ServerKey(const ParameterSet& params, FourierBootstrapKey bsk, CompactKeyswitchKey ksk)
+ServerKey::ServerKey(const ParameterSet& params, const KeyId& id, FourierBootstrapKey bsk,
+                     CompactKeyswitchKey ksk)
     : params_(params),
+      key_id_(id),
       bsk_(std::move(bsk)),
       ksk_(std::move(ksk)),
       fft_(&NegacyclicFft::for_size(params.N.value())) {
@@ -131,7 +185,7 @@ ServerKey ServerKey::generate_in_process(const ClientKey& client, EncryptionRand
       if (progress) progress(big + i + 1, steps);
     }
   }
-  return ServerKey(p, std::move(bsk), std::move(ksk));
+  return ServerKey(p, client.key_id(), std::move(bsk), std::move(ksk));
 }
 
 std::size_t ServerKey::scratch_size() const {

@@ -4,7 +4,10 @@
 // derive a secret key.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "core/bootstrap_key.hpp"
 #include "core/entities/bootstrap_key.hpp"
@@ -19,13 +22,21 @@
 
 namespace lutfhe {
 
+// A public, random identifier shared by a client key, its evaluation key and every ciphertext
+// made with them, so that a file under another key is refused with a clear message.
+using KeyId = std::array<std::uint8_t, 16>;
+std::string to_hex(const KeyId& id);
+
 class ClientKey {
  public:
   // Secrets from the OS CSPRNG.
   static ClientKey generate(const ParameterSet& params);
   // Secrets from a fixed seed: reproducible, for tests and benchmarks only.
   ClientKey(const ParameterSet& params, const Seed& secret_seed);
+  // From stored secrets (key files). Checks every dimension against the parameters.
+  ClientKey(const ParameterSet& params, LweSecretKey small, GlweSecretKey glwe, const KeyId& id);
 
+  const KeyId& key_id() const { return key_id_; }
   const ParameterSet& parameters() const { return params_; }
   const LweSecretKey& small_key() const { return small_; }  // dimension n
   const GlweSecretKey& glwe_key() const { return glwe_; }
@@ -44,16 +55,26 @@ class ClientKey {
   LweSecretKey small_;
   GlweSecretKey glwe_;
   LweSecretKey big_;
+  KeyId key_id_;
 };
 
 // The public evaluation material, in the standard domain (what files hold).
 struct EvaluationKey {
   ParameterSet params;
+  KeyId key_id;
   LweBootstrapKey bootstrap_key;
   LweKeyswitchKey keyswitch_key;
+  // Set when every mask was drawn from this public seed (key-switching rows first, then the
+  // bootstrapping key's GLWE rows): the key can then be stored as the seed plus the bodies.
+  std::optional<Seed> mask_seed;
 };
 
+// Masks and noise from `rng` (no mask seed is recorded).
 EvaluationKey generate_evaluation_key(const ClientKey& client, EncryptionRandomness& rng,
+                                      const ProgressCallback& progress = {});
+// Masks from a fresh public seed (recorded, so the key can be stored compressed) and noise
+// from the OS CSPRNG.
+EvaluationKey generate_evaluation_key(const ClientKey& client,
                                       const ProgressCallback& progress = {});
 
 class ServerKey {
@@ -67,6 +88,7 @@ class ServerKey {
                                        const ProgressCallback& progress = {});
 
   const ParameterSet& parameters() const { return params_; }
+  const KeyId& key_id() const { return key_id_; }
   const FourierBootstrapKey& bootstrap_key() const { return bsk_; }
   // The key-switching key in its 32-bit server form (see CompactKeyswitchKey).
   const CompactKeyswitchKey& keyswitch_key() const { return ksk_; }
@@ -76,10 +98,12 @@ class ServerKey {
   Scratch make_scratch() const { return Scratch(scratch_size()); }
 
  private:
-  ServerKey(const ParameterSet& params, FourierBootstrapKey bsk, CompactKeyswitchKey ksk);
+  ServerKey(const ParameterSet& params, const KeyId& id, FourierBootstrapKey bsk,
+            CompactKeyswitchKey ksk);
   void check_consistency() const;
 
   ParameterSet params_;
+  KeyId key_id_;
   FourierBootstrapKey bsk_;
   CompactKeyswitchKey ksk_;
   const NegacyclicFft* fft_;

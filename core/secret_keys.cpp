@@ -31,6 +31,17 @@ GlweSecretKey::GlweSecretKey(GlweDimension k, PolynomialSize n, RandomStream& se
   fill_binary(bits_, secret_rng);
 }
 
+GlweSecretKey::GlweSecretKey(GlweDimension k, PolynomialSize n, SecureVector<Torus> bits)
+    : k_(k.value()), n_(n.value()), bits_(std::move(bits)) {
+  if (bits_.size() != k_ * n_) {
+    throw DimensionMismatch("GLWE secret key: " + std::to_string(bits_.size()) +
+                            " coefficients, expected k·N=" + std::to_string(k_ * n_));
+  }
+  for (Torus b : bits_) {
+    if (b > 1) throw InvalidArgument("GLWE secret key coefficients must be 0 or 1");
+  }
+}
+
 LweSecretKey GlweSecretKey::flatten() const {
   return LweSecretKey(SecureVector<Torus>(bits_));
 }

@@ -1,6 +1,5 @@
 // GGSW ciphertexts: (k+1)·l GLWE rows; row (i, j) (i in [0, k], level j in [1, l]) is a GLWE
-// encryption of zero plus μ·q/B^j added to its polynomial i, so that its phase is
-// −μ·S_i·q/B^j for i < k and μ·q/B^j for the body block.
+// encryption whose phase is −μ·S_i·q/B^j for i < k and μ·q/B^j for the body block i = k.
 #pragma once
 
 #include <span>

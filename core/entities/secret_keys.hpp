@@ -26,10 +26,13 @@ class LweSecretKey {
 class GlweSecretKey {
  public:
   GlweSecretKey(GlweDimension k, PolynomialSize n, RandomStream& secret_rng);
+  // Wraps k·N existing bits (each 0 or 1), polynomial after polynomial (key files).
+  GlweSecretKey(GlweDimension k, PolynomialSize n, SecureVector<Torus> bits);
 
   GlweDimension glwe_dimension() const { return GlweDimension(k_); }
   PolynomialSize polynomial_size() const { return PolynomialSize(n_); }
   std::span<const Torus> polynomial(std::size_t i) const { return {bits_.data() + i * n_, n_}; }
+  std::span<const Torus> bits() const { return bits_; }
   // The k·N coefficients as an LWE key: the key under which sample extraction's output lies.
   LweSecretKey flatten() const;
 
