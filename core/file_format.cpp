@@ -43,12 +43,13 @@ std::array<std::uint8_t, kHeaderSize> encode_header(const FileHeader& h) {
   std::memcpy(b.data() + 32, h.parameters.data(), 32);
   std::memcpy(b.data() + 64, h.key_id.data(), 16);
   std::memcpy(b.data() + 80, h.payload_digest.data(), 32);
-  crypto_generichash(b.data() + kHeaderDigestOffset, 16, b.data(), kHeaderDigestOffset, nullptr,
-                     0);
+  crypto_generichash(b.data() + kHeaderDigestOffset, 16, b.data(), kHeaderDigestOffset, nullptr, 0);
   return b;
 }
 
-std::string where(const std::filesystem::path& path) { return path.string() + ": "; }
+std::string where(const std::filesystem::path& path) {
+  return path.string() + ": ";
+}
 
 FileHeader decode_header(const std::filesystem::path& path,
                          const std::array<std::uint8_t, kHeaderSize>& b) {
@@ -113,14 +114,22 @@ class HashingOutBuf : public std::streambuf {
 
 std::string kind_name(ObjectKind kind) {
   switch (kind) {
-    case ObjectKind::kParameters: return "parameter set";
-    case ObjectKind::kClientKey: return "client key";
-    case ObjectKind::kEvaluationKey: return "evaluation (server) key";
-    case ObjectKind::kLweCiphertexts: return "LWE ciphertexts";
-    case ObjectKind::kGlweCiphertext: return "GLWE ciphertext";
-    case ObjectKind::kLookupTable: return "lookup table";
-    case ObjectKind::kClientSpec: return "client spec";
-    case ObjectKind::kServerCircuit: return "server circuit";
+    case ObjectKind::kParameters:
+      return "parameter set";
+    case ObjectKind::kClientKey:
+      return "client key";
+    case ObjectKind::kEvaluationKey:
+      return "evaluation (server) key";
+    case ObjectKind::kLweCiphertexts:
+      return "LWE ciphertexts";
+    case ObjectKind::kGlweCiphertext:
+      return "GLWE ciphertext";
+    case ObjectKind::kLookupTable:
+      return "lookup table";
+    case ObjectKind::kClientSpec:
+      return "client spec";
+    case ObjectKind::kServerCircuit:
+      return "server circuit";
   }
   return "unknown kind " + std::to_string(static_cast<std::uint32_t>(kind));
 }
@@ -148,8 +157,9 @@ void write_object_file(const std::filesystem::path& path, FileHeader header, boo
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     ::umask(old_mask);
     if (!out) throw Error(where(path) + "cannot create " + tmp.string());
-    if (secret) std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
-                                                      std::filesystem::perms::owner_write);
+    if (secret)
+      std::filesystem::permissions(
+          tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     const std::array<std::uint8_t, kHeaderSize> placeholder{};
     out.write(reinterpret_cast<const char*>(placeholder.data()), kHeaderSize);
     HashingOutBuf hashing(out);
@@ -185,9 +195,10 @@ FileHeader read_file_header(const std::filesystem::path& path) {
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) throw FileFormatError(where(path) + "cannot read its size");
   if (size != kHeaderSize + h.payload_size) {
-    throw FileFormatError(where(path) + (size < kHeaderSize + h.payload_size ? "truncated" : "has trailing bytes") +
-                          ": " + std::to_string(size) + " bytes, header says " +
-                          std::to_string(kHeaderSize + h.payload_size));
+    throw FileFormatError(
+        where(path) + (size < kHeaderSize + h.payload_size ? "truncated" : "has trailing bytes") +
+        ": " + std::to_string(size) + " bytes, header says " +
+        std::to_string(kHeaderSize + h.payload_size));
   }
   return h;
 }

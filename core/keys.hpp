@@ -84,6 +84,11 @@ class ServerKey {
   // Builds the server form directly from the client key, one GGSW and one key-switching row
   // at a time, never holding the standard-domain keys: for benchmarks and in-process use of
   // the large sets (PBS_6BIT, PBS_8BIT). A real deployment sends an EvaluationKey instead.
+  // Assembles a server key from parts already in server form (used by the streaming loader).
+  static ServerKey from_parts(const ParameterSet& params, const KeyId& id, FourierBootstrapKey bsk,
+                              CompactKeyswitchKey ksk) {
+    return ServerKey(params, id, std::move(bsk), std::move(ksk));
+  }
   static ServerKey generate_in_process(const ClientKey& client, EncryptionRandomness& rng,
                                        const ProgressCallback& progress = {});
 
