@@ -24,12 +24,14 @@ Torus encode_with_padding(std::uint64_t m, unsigned bits) {
 }
 
 std::uint64_t decode_with_padding(Torus phase, unsigned bits) {
+  delta_with_padding(bits);  // validates bits
   const unsigned shift = 63 - bits;
   const Torus rounded = (phase + (Torus{1} << (shift - 1))) >> shift;
   return rounded & ((Torus{1} << bits) - 1);
 }
 
 std::int64_t padding_decoding_error(Torus phase, unsigned bits) {
+  delta_with_padding(bits);  // validates bits
   const unsigned shift = 63 - bits;
   const Torus rounded = (phase + (Torus{1} << (shift - 1))) >> shift;
   return static_cast<std::int64_t>(phase - (rounded << shift));

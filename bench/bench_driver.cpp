@@ -1,0 +1,536 @@
+#include "bench/bench_driver.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string_view>
+#include <utility>
+
+#include "bench/flop_floor.hpp"
+
+namespace lutfhe::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Sets whose keys exceed this get a warning before their (long) key generation.
+constexpr double kLargeKeyBytes = 1024.0 * 1024.0 * 1024.0;
+// A batch sized from a pilot run aims this far past --min-time, so that one run usually does.
+constexpr double kBatchMargin = 1.2;
+constexpr std::size_t kMaxOpsPerThread = std::size_t{1} << 30;
+
+// ---- argument parsing ----------------------------------------------------------------------
+
+std::vector<std::string> split_commas(std::string_view list, std::string_view option) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = list.find(',', start);
+    const std::string_view item = list.substr(start, comma - start);
+    if (item.empty()) {
+      throw BenchUsageError("bench: empty item in " + std::string(option) + " '" +
+                            std::string(list) + "'");
+    }
+    items.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+std::uint64_t parse_unsigned(std::string_view text, std::string_view option) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || ptr != end) {
+    throw BenchUsageError("bench: " + std::string(option) +
+                          " expects a non-negative integer, got '" + std::string(text) + "'");
+  }
+  return value;
+}
+
+double parse_seconds(std::string_view text, std::string_view option) {
+  const std::string s(text);
+  char* end = nullptr;
+  const double value = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(value) || value <= 0.0) {
+    throw BenchUsageError("bench: " + std::string(option) +
+                          " expects a positive number of seconds, got '" + s + "'");
+  }
+  return value;
+}
+
+// "a, b, c" (GCC 12 warns falsely on `const char* + std::string&&` at -O3, PR 105329).
+template <class Range, class Name>
+std::string join(const Range& items, std::string_view separator, Name name) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out.append(separator);
+    out.append(name(item));
+  }
+  return out;
+}
+
+std::string known_ops(std::string_view separator) {
+  return join(all_ops(), separator, [](BenchOp op) { return op_name(op); });
+}
+
+// ---- formatting ----------------------------------------------------------------------------
+
+// Four significant digits in fixed notation (17.23, 0.003510, 12345).
+std::string format_sig4(double x) {
+  if (!std::isfinite(x)) return "null";
+  if (x == 0.0) return "0";
+  const int magnitude = static_cast<int>(std::floor(std::log10(std::fabs(x))));
+  const int decimals = std::clamp(3 - magnitude, 0, 12);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, x);
+  return buf;
+}
+
+// 1.23G, 456.7M, 12.3k.
+std::string format_si(double x) {
+  const char* suffix = "";
+  if (x >= 1e12) {
+    x /= 1e12;
+    suffix = "T";
+  } else if (x >= 1e9) {
+    x /= 1e9;
+    suffix = "G";
+  } else if (x >= 1e6) {
+    x /= 1e6;
+    suffix = "M";
+  } else if (x >= 1e3) {
+    x /= 1e3;
+    suffix = "k";
+  }
+  return format_sig4(x) + suffix;
+}
+
+std::string decomposition_label(DecompositionParams d) {
+  return std::to_string(d.base_log.value()) + "x" + std::to_string(d.levels.value());
+}
+
+double key_bytes(const ParameterSet& p) {
+  const double n = static_cast<double>(p.n.value());
+  const double polys = static_cast<double>(p.k.value() + 1);
+  const double big_n = static_cast<double>(p.N.value());
+  const double l = static_cast<double>(p.pbs.levels.value());
+  // Standard-domain and Fourier-domain bootstrapping keys (both live while the server key is
+  // built), plus the key-switching key.
+  const double bsk = n * polys * l * polys * big_n * 8.0;
+  const double ksk = static_cast<double>(p.big_dimension().value()) *
+                     static_cast<double>(p.ks.levels.value()) * (n + 1.0) * 8.0;
+  return 2.0 * bsk + ksk;
+}
+
+struct Column {
+  const char* title;
+  int width;
+};
+constexpr Column kColumns[] = {
+    {"op", 16},         {"params", 15}, {"n", 5},       {"k", 2},      {"N", 6},
+    {"pbs bxl", 8},     {"ks bxl", 7},  {"thr", 3},     {"ms/op", 10}, {"ops/s", 10},
+    {"flop floor", 10}, {"GFLOP/s", 8}, {"speedup", 7}, {"cpu", 4},
+};
+
+void print_row(std::ostream& out, const std::vector<std::string>& cells) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i != 0) out << "  ";
+    if (i < 2) {
+      out << std::left << std::setw(kColumns[i].width) << cells[i];
+    } else {
+      out << std::right << std::setw(kColumns[i].width) << cells[i];
+    }
+  }
+  out << std::right << '\n';
+}
+
+void print_table_header(std::ostream& out) {
+  std::vector<std::string> titles;
+  for (const Column& c : kColumns) titles.emplace_back(c.title);
+  print_row(out, titles);
+}
+
+void print_table_row(std::ostream& out, const BenchResult& r, double one_thread_ops_per_s) {
+  const ParameterSet& p = *r.params;
+  const std::string speedup =
+      one_thread_ops_per_s > 0.0 ? format_sig4(r.ops_per_s() / one_thread_ops_per_s) + "x" : "-";
+  print_row(out,
+            {std::string(op_name(r.op)), p.display_name(), std::to_string(p.n.value()),
+             std::to_string(p.k.value()), std::to_string(p.N.value()), decomposition_label(p.pbs),
+             decomposition_label(p.ks), std::to_string(r.threads), format_sig4(r.ms_per_op()),
+             format_sig4(r.ops_per_s()), format_si(r.flops_floor), format_sig4(r.gflops()), speedup,
+             std::to_string(static_cast<int>(std::lround(100.0 * r.cpu_share))) + "%"});
+  out.flush();
+}
+
+// ---- timing --------------------------------------------------------------------------------
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+struct BatchTime {
+  double wall;  // seconds
+  double cpu;   // CPU seconds of the whole process (all threads) over the same interval
+};
+
+// Runs ops_per_thread operations on every thread, as one `omp parallel for` over the batch.
+// Exceptions are carried out of the parallel region.
+BatchTime run_batch(std::vector<std::unique_ptr<OpRunner>>& runners, std::size_t ops_per_thread) {
+  const int threads = static_cast<int>(runners.size());
+  const auto total = static_cast<std::ptrdiff_t>(ops_per_thread * runners.size());
+  std::exception_ptr failure;
+  const double cpu_start = process_cpu_seconds();
+  const auto start = Clock::now();
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (std::ptrdiff_t i = 0; i < total; ++i) {
+    try {
+      runners[static_cast<std::size_t>(omp_get_thread_num())]->run();
+    } catch (...) {
+#pragma omp critical(lutfhe_bench_failure)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  const std::chrono::duration<double> elapsed = Clock::now() - start;
+  const double cpu = process_cpu_seconds() - cpu_start;
+  if (failure) std::rethrow_exception(failure);
+  return {elapsed.count(), cpu};
+}
+
+}  // namespace
+
+std::vector<std::string> default_bench_params() {
+  return {"TFHE_LIB", "BOOL_128", "PBS_2BIT", "PBS_4BIT"};
+}
+
+std::string bench_usage() {
+  const auto name = [](const ParameterSet& p) -> const std::string& { return p.name; };
+  std::string u = "usage: lutfhe_bench [options]\n";
+  u += "  --op OP[,OP...]        " + known_ops("|") + "\n";
+  u += "                         (default: every op that applies to the set; gate_nand needs a\n"
+       "                         boolean set)\n";
+  u += "  --params NAME[,...]    parameter sets: " + join(parameter_sets(), ", ", name) + "\n";
+  u += "                         (default: " + join(default_bench_params(), ",", std::identity{}) +
+       ";\n"
+       "                         PBS_6BIT and PBS_8BIT need GBs of keys and a long key "
+       "generation)\n";
+  u += "  --threads T[,T...]     OpenMP threads running a batch of independent ops (default 1)\n"
+       "  --json                 one JSON object per line instead of the table\n"
+       "  --min-time SECONDS     time each batch for at least this long (default 0.5)\n"
+       "  --iterations N         exactly N ops per thread instead of --min-time\n"
+       "  --repetitions R        time R batches and report the fastest (default 1)\n"
+       "  --seed S               fixed test seed for keys and inputs (default 42)\n"
+       "  --quiet                no progress messages on stderr\n"
+       "  --help                 this text\n";
+  return u;
+}
+
+BenchOptions parse_bench_args(std::span<const std::string> args) {
+  BenchOptions o;
+  bool min_time_given = false;
+  bool ops_given = false;
+  bool params_given = false;
+  bool threads_given = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::string_view value;
+    bool has_inline_value = false;
+    if (const std::size_t eq = arg.find('=');
+        arg.starts_with("--") && eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline_value = true;
+    }
+    const auto take_value = [&]() -> std::string_view {
+      if (has_inline_value) return value;
+      if (i + 1 >= args.size()) {
+        throw BenchUsageError("bench: " + std::string(arg) + " needs a value");
+      }
+      return args[++i];
+    };
+    const auto no_value = [&] {
+      if (has_inline_value) {
+        throw BenchUsageError("bench: " + std::string(arg) + " takes no value");
+      }
+    };
+
+    if (arg == "--op" || arg == "--ops") {
+      if (!ops_given) o.ops.clear();
+      ops_given = true;
+      for (const std::string& name : split_commas(take_value(), arg)) {
+        const auto op = parse_op(name);
+        if (!op) {
+          throw BenchUsageError("bench: unknown op '" + name + "' (known: " + known_ops(", ") +
+                                ")");
+        }
+        if (std::find(o.ops.begin(), o.ops.end(), *op) == o.ops.end()) o.ops.push_back(*op);
+      }
+    } else if (arg == "--params") {
+      if (!params_given) o.params.clear();
+      params_given = true;
+      for (std::string& name : split_commas(take_value(), arg)) {
+        try {
+          find_parameter_set(name);
+        } catch (const InvalidArgument& e) {
+          throw BenchUsageError(std::string("bench: ") + e.what());
+        }
+        if (std::find(o.params.begin(), o.params.end(), name) == o.params.end()) {
+          o.params.push_back(std::move(name));
+        }
+      }
+    } else if (arg == "--threads") {
+      if (!threads_given) o.threads.clear();
+      threads_given = true;
+      for (const std::string& t : split_commas(take_value(), arg)) {
+        const std::uint64_t v = parse_unsigned(t, arg);
+        if (v < 1 || v > 4096) {
+          throw BenchUsageError("bench: --threads expects counts in [1, 4096], got '" + t + "'");
+        }
+        o.threads.push_back(static_cast<int>(v));
+      }
+    } else if (arg == "--json") {
+      no_value();
+      o.json = true;
+    } else if (arg == "--quiet" || arg == "-q") {
+      no_value();
+      o.quiet = true;
+    } else if (arg == "--min-time") {
+      o.min_time_s = parse_seconds(take_value(), arg);
+      min_time_given = true;
+    } else if (arg == "--iterations") {
+      o.iterations = parse_unsigned(take_value(), arg);
+      if (o.iterations == 0) throw BenchUsageError("bench: --iterations must be at least 1");
+    } else if (arg == "--repetitions") {
+      o.repetitions = parse_unsigned(take_value(), arg);
+      if (o.repetitions == 0) throw BenchUsageError("bench: --repetitions must be at least 1");
+    } else if (arg == "--seed") {
+      o.seed = parse_unsigned(take_value(), arg);
+    } else if (arg == "--help" || arg == "-h") {
+      no_value();
+      o.help = true;
+    } else {
+      throw BenchUsageError("bench: unknown argument '" + std::string(args[i]) + "' (see --help)");
+    }
+  }
+  if (min_time_given && o.iterations != 0) {
+    throw BenchUsageError("bench: give either --min-time or --iterations, not both");
+  }
+  return o;
+}
+
+BenchResult measure_op(const BenchFixture& fixture, BenchOp op, int threads,
+                       const BenchOptions& options) {
+  if (threads < 1) throw BenchUsageError("bench: thread count must be at least 1");
+  // Each thread builds its own runner (first touch of its scratch on its own core) and runs
+  // the operation once untimed, to warm caches and the FFT plans.
+  std::vector<std::unique_ptr<OpRunner>> runners(static_cast<std::size_t>(threads));
+  int started = threads;
+  std::exception_ptr failure;
+#pragma omp parallel num_threads(threads)
+  {
+    try {
+#pragma omp single
+      started = omp_get_num_threads();
+      auto r = make_runner(op, fixture);
+      r->run();
+      runners[static_cast<std::size_t>(omp_get_thread_num())] = std::move(r);
+    } catch (...) {
+#pragma omp critical(lutfhe_bench_failure)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  runners.resize(static_cast<std::size_t>(started));  // OpenMP may grant fewer threads
+
+  std::size_t per_thread = options.iterations != 0 ? options.iterations : 1;
+  BatchTime best = run_batch(runners, per_thread);
+  if (options.iterations == 0) {
+    // Grow the batch until it runs for at least min_time_s, aiming past it from each pilot.
+    while (best.wall < options.min_time_s && per_thread < kMaxOpsPerThread) {
+      const double scale = best.wall > 0.0 ? kBatchMargin * options.min_time_s / best.wall : 10.0;
+      const auto next = static_cast<std::size_t>(
+          std::ceil(static_cast<double>(per_thread) * std::clamp(scale, 1.5, 100.0)));
+      per_thread = std::min(next, kMaxOpsPerThread);
+      best = run_batch(runners, per_thread);
+    }
+  }
+  // Best of several batches: other load on the machine only ever makes a batch slower.
+  for (std::size_t rep = 1; rep < options.repetitions; ++rep) {
+    const BatchTime t = run_batch(runners, per_thread);
+    if (t.wall < best.wall) best = t;
+  }
+  BenchResult r{};
+  r.op = op;
+  r.params = &fixture.parameters();
+  r.threads = started;
+  r.ops = per_thread * static_cast<std::size_t>(started);
+  r.seconds = best.wall;
+  r.cpu_share = best.cpu / (best.wall * static_cast<double>(started));
+  r.repetitions = options.repetitions;
+  r.flops_floor = flop_floor(op, fixture.parameters());
+  return r;
+}
+
+std::string format_json(const BenchResult& r, std::uint64_t seed) {
+  const ParameterSet& p = *r.params;
+  std::ostringstream s;
+  char floor[32];
+  std::snprintf(floor, sizeof floor, "%.0f", r.flops_floor);
+  s << "{\"op\": \"" << op_name(r.op) << "\", \"params\": \"" << p.name
+    << "\", \"threads\": " << r.threads << ", \"ms_per_op\": " << format_sig4(r.ms_per_op())
+    << ", \"ops_per_s\": " << format_sig4(r.ops_per_s()) << ", \"n\": " << p.n.value()
+    << ", \"k\": " << p.k.value() << ", \"N\": " << p.N.value()
+    << ", \"pbs_base_log\": " << p.pbs.base_log.value()
+    << ", \"pbs_levels\": " << p.pbs.levels.value()
+    << ", \"ks_base_log\": " << p.ks.base_log.value() << ", \"ks_levels\": " << p.ks.levels.value()
+    << ", \"flops_floor\": " << floor << ", \"gflops\": " << format_sig4(r.gflops())
+    << ", \"insecure\": " << (p.insecure ? "true" : "false") << ", \"ops_measured\": " << r.ops
+    << ", \"repetitions\": " << r.repetitions << ", \"cpu_share\": " << format_sig4(r.cpu_share)
+    << ", \"seed\": " << seed << "}";
+  return s.str();
+}
+
+int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.help) {
+    out << bench_usage();
+    return kExitOk;
+  }
+  // Validate everything before the first (possibly long) key generation.
+  std::vector<const ParameterSet*> sets;
+  try {
+    for (const std::string& name :
+         options.params.empty() ? default_bench_params() : options.params) {
+      sets.push_back(&find_parameter_set(name));
+    }
+  } catch (const InvalidArgument& e) {
+    err << "bench: " << e.what() << '\n';
+    return kExitUsage;
+  }
+  for (int t : options.threads) {
+    if (t < 1) {
+      err << "bench: thread count must be at least 1, got " << t << '\n';
+      return kExitUsage;
+    }
+  }
+  if (options.threads.empty()) {
+    err << "bench: no thread count given\n";
+    return kExitUsage;
+  }
+  if (options.iterations == 0 && !(options.min_time_s > 0.0)) {
+    err << "bench: min time must be positive\n";
+    return kExitUsage;
+  }
+  const std::vector<BenchOp> requested =
+      options.ops.empty() ? std::vector<BenchOp>(all_ops().begin(), all_ops().end()) : options.ops;
+  for (const ParameterSet* p : sets) {
+    if (key_bytes(*p) >= kLargeKeyBytes) {
+      err << "bench: warning: " << p->display_name() << " needs about "
+          << format_sig4(key_bytes(*p) / kLargeKeyBytes)
+          << " GiB of memory for its keys, and a longer key generation\n";
+    }
+  }
+  const int procs = omp_get_num_procs();
+  for (int t : options.threads) {
+    if (t > procs) {
+      err << "bench: warning: " << t << " threads on " << procs
+          << " processors: the threads will share cores\n";
+    }
+  }
+
+  if (!options.json) {
+    out << "# lutfhe bench: seed " << options.seed << " (fixed test seed, keys are not secret); "
+        << (options.iterations != 0 ? std::to_string(options.iterations) + " ops per thread"
+                                    : "min time " + format_sig4(options.min_time_s) + " s")
+        << ", best of " << options.repetitions << "; " << procs << " processors\n"
+        << "# ms/op = wall-clock time of the batch / ops; flop floor per op, see "
+           "bench/RESULTS.md;\n# cpu = our CPU time / (wall time x threads), below ~95% other "
+           "load disturbed the row\n";
+    print_table_header(out);
+  }
+
+  try {
+    for (const ParameterSet* p : sets) {
+      const bool any = std::any_of(requested.begin(), requested.end(),
+                                   [&](BenchOp op) { return op_applies(op, *p); });
+      if (!any) {
+        if (!options.quiet) {
+          err << "bench: skipping " << p->display_name() << ": none of the requested ops apply\n";
+        }
+        continue;
+      }
+      if (!options.quiet) {
+        err << "bench: generating keys for " << p->display_name() << " (seed " << options.seed
+            << ")..." << std::flush;
+      }
+      const auto start = Clock::now();
+      const BenchFixture fixture(*p, options.seed);
+      if (!options.quiet) {
+        const std::chrono::duration<double> t = Clock::now() - start;
+        err << " " << format_sig4(t.count()) << " s\n";
+      }
+      for (BenchOp op : requested) {
+        if (!op_applies(op, *p)) {
+          if (!options.ops.empty() && !options.quiet) {
+            err << "bench: skipping " << op_name(op) << " on " << p->display_name()
+                << " (gates need a boolean set)\n";
+          }
+          continue;
+        }
+        double one_thread_ops_per_s = 0.0;
+        for (int t : options.threads) {
+          const BenchResult r = measure_op(fixture, op, t, options);
+          if (r.threads != t) {
+            err << "bench: warning: asked for " << t << " threads, OpenMP ran " << r.threads
+                << '\n';
+          }
+          if (options.json) {
+            out << format_json(r, options.seed) << '\n' << std::flush;
+          } else {
+            print_table_row(out, r, r.threads == 1 ? 0.0 : one_thread_ops_per_s);
+          }
+          if (r.threads == 1) one_thread_ops_per_s = r.ops_per_s();
+        }
+      }
+    }
+  } catch (const BenchUsageError& e) {
+    err << e.what() << '\n';
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    err << "bench: error: " << e.what() << '\n';
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int run_bench(const BenchOptions& options, std::ostream& out) {
+  return run_bench(options, out, std::cerr);
+}
+
+int bench_main(std::span<const std::string> args) {
+  BenchOptions options;
+  try {
+    options = parse_bench_args(args);
+  } catch (const BenchUsageError& e) {
+    std::cerr << e.what() << '\n';
+    return kExitUsage;
+  }
+  return run_bench(options, std::cout, std::cerr);
+}
+
+}  // namespace lutfhe::bench
