@@ -53,8 +53,14 @@ double modulus_switch(LweDimension n, PolynomialSize big_n, std::size_t lut_coun
 double fft_external_product(GlweDimension k, PolynomialSize big_n, DecompositionParams pbs) {
   const double b = pow2(static_cast<double>(pbs.base_log.value()));
   const double nn = static_cast<double>(big_n.value());
-  return kFftNoiseConstant * b * b * static_cast<double>(pbs.levels.value()) *
-         static_cast<double>(k.value() + 1) * nn * nn * 0x1p-128 * 0x1p22;
+  const double kk = static_cast<double>(k.value());
+  // Each output coefficient sums (k+1)·l·N products of a digit (|d| ≤ B/2) with a uniform
+  // 64-bit key coefficient, carried through transforms of N/2 points (log2 N rounding stages).
+  const double per_coefficient = kFftNoiseConstant * b * b *
+                                 static_cast<double>(pbs.levels.value()) * (kk + 1.0) * nn *
+                                 std::log2(nn) * 0x1p-128;
+  // In the phase, the k·N mask coefficients meet key bits (E[s²] = 1/2); the body adds its own.
+  return (kk * nn * 0.5 + 1.0) * per_coefficient;
 }
 
 double external_product(GlweDimension k, PolynomialSize big_n, DecompositionParams pbs,

@@ -1,0 +1,26 @@
+# Fails when a test executable holds a suite that tests/CMakeLists.txt does not register.
+#   cmake -DEXE=<test executable> -DSUITES=<comma-separated suites> -P check_suites.cmake
+execute_process(COMMAND ${EXE} --gtest_list_tests OUTPUT_VARIABLE listing RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} --gtest_list_tests failed (${rc})")
+endif()
+string(REPLACE "," ";" registered "${SUITES}")
+string(REPLACE "\n" ";" lines "${listing}")
+set(missing "")
+foreach(line IN LISTS lines)
+  # Suite lines start in column 0 and end with '.'; value-parameterised ones read
+  # "Instance/Suite.", possibly followed by a "# TypeParam" comment.
+  if(line MATCHES "^([A-Za-z0-9_/]+)\\.")
+    set(suite "${CMAKE_MATCH_1}")
+    string(REGEX REPLACE "^.*/" "" suite "${suite}")
+    list(FIND registered "${suite}" index)
+    if(index EQUAL -1)
+      list(APPEND missing "${suite}")
+    endif()
+  endif()
+endforeach()
+if(missing)
+  list(REMOVE_DUPLICATES missing)
+  message(FATAL_ERROR "suites not registered with ctest in tests/CMakeLists.txt: ${missing}")
+endif()
+message(STATUS "all suites of ${EXE} are registered")
