@@ -1,19 +1,30 @@
 #include "core/file_format.hpp"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <climits>
 #include <cstring>
-#include <fstream>
+#include <istream>
+#include <ostream>
 #include <streambuf>
 #include <vector>
+
+#include "core/secure_memory.hpp"
 
 namespace lutfhe {
 namespace {
 
 constexpr char kMagic[8] = {'L', 'U', 'T', 'F', 'H', 'E', '\r', '\n'};
 constexpr std::size_t kHeaderDigestOffset = kHeaderSize - 16;
+// Stream buffers: large enough that a multi-GiB key is written in few system calls, small
+// enough to wipe cheaply (they may hold secret-key bytes).
+constexpr std::size_t kBufferSize = std::size_t{1} << 16;
 
 void put_u32(std::uint8_t* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
@@ -32,6 +43,19 @@ std::uint64_t get_u64(const std::uint8_t* p) {
   return v;
 }
 
+void ensure_sodium() {
+  static const bool ok = sodium_init() >= 0;
+  if (!ok) throw Error("libsodium could not be initialised");
+}
+
+std::string where(const std::filesystem::path& path) {
+  return path.string() + ": ";
+}
+
+std::string system_reason(int err) {
+  return std::strerror(err);
+}
+
 std::array<std::uint8_t, kHeaderSize> encode_header(const FileHeader& h) {
   std::array<std::uint8_t, kHeaderSize> b{};
   std::memcpy(b.data(), kMagic, 8);
@@ -47,8 +71,11 @@ std::array<std::uint8_t, kHeaderSize> encode_header(const FileHeader& h) {
   return b;
 }
 
-std::string where(const std::filesystem::path& path) {
-  return path.string() + ": ";
+std::string hex32(std::uint32_t v) {
+  static const char* digits = "0123456789abcdef";
+  std::string s = "0x";
+  for (int i = 7; i >= 0; --i) s.push_back(digits[(v >> (4 * i)) & 15]);
+  return s;
 }
 
 FileHeader decode_header(const std::filesystem::path& path,
@@ -58,18 +85,32 @@ FileHeader decode_header(const std::filesystem::path& path,
   }
   FileHeader h;
   h.version = get_u32(b.data() + 8);
-  if (h.version > kFormatVersion) {
-    throw FileFormatError(where(path) + "format version " + std::to_string(h.version) +
-                          " is newer than this lutfhe (" + std::to_string(kFormatVersion) + ")");
-  }
   std::array<std::uint8_t, 16> digest{};
   crypto_generichash(digest.data(), 16, b.data(), kHeaderDigestOffset, nullptr, 0);
-  if (std::memcmp(digest.data(), b.data() + kHeaderDigestOffset, 16) != 0) {
+  if (sodium_memcmp(digest.data(), b.data() + kHeaderDigestOffset, 16) != 0) {
+    // A later format may lay its header out differently, so its digest need not match ours.
+    if (h.version > kFormatVersion) {
+      throw FileFormatError(where(path) + "format version " + std::to_string(h.version) +
+                            " is newer than this lutfhe reads (" + std::to_string(kFormatVersion) +
+                            "), or the header is damaged");
+    }
     throw FileFormatError(where(path) + "header is damaged (checksum mismatch)");
+  }
+  if (h.version > kFormatVersion) {
+    throw FileFormatError(where(path) + "format version " + std::to_string(h.version) +
+                          " is newer than this lutfhe reads (" + std::to_string(kFormatVersion) +
+                          "); upgrade lutfhe");
   }
   if (h.version == 0) throw FileFormatError(where(path) + "format version 0 is invalid");
   h.kind = static_cast<ObjectKind>(get_u32(b.data() + 12));
   h.flags = get_u32(b.data() + 16);
+  if ((h.flags & ~kKnownFlags) != 0) {
+    throw FileFormatError(where(path) + "unknown header flags " + hex32(h.flags & ~kKnownFlags));
+  }
+  if (get_u32(b.data() + 20) != 0) {
+    throw FileFormatError(where(path) + "reserved header field is " +
+                          hex32(get_u32(b.data() + 20)) + ", must be 0");
+  }
   h.payload_size = get_u64(b.data() + 24);
   std::memcpy(h.parameters.data(), b.data() + 32, 32);
   std::memcpy(h.key_id.data(), b.data() + 64, 16);
@@ -77,40 +118,375 @@ FileHeader decode_header(const std::filesystem::path& path,
   return h;
 }
 
-// Forwards bytes to a file while hashing them.
-class HashingOutBuf : public std::streambuf {
+// A file descriptor that is closed when it goes out of scope.
+class Fd {
  public:
-  explicit HashingOutBuf(std::ofstream& out) : out_(out) {
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  Fd& operator=(Fd&&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Reads exactly `size` bytes at `offset`; false at end of file or on error.
+bool pread_all(int fd, void* out, std::size_t size, std::uint64_t offset) {
+  auto* p = static_cast<char*>(out);
+  while (size > 0) {
+    const ssize_t r = ::pread(fd, p, size, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    size -= static_cast<std::size_t>(r);
+    offset += static_cast<std::uint64_t>(r);
+  }
+  return true;
+}
+
+bool write_all(int fd, const char* p, std::size_t size) {
+  while (size > 0) {
+    const ssize_t r = ::write(fd, p, size);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    size -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+// An open, validated file: a regular file whose header checks out.
+struct OpenedFile {
+  Fd fd;
+  FileHeader header;
+};
+
+OpenedFile open_and_read_header(const std::filesystem::path& path) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below); it has no
+  // effect on the regular files that are read.
+  OpenedFile f{Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)), {}};
+  if (f.fd.get() < 0) {
+    throw FileAccessError(where(path) + "cannot open: " + system_reason(errno));
+  }
+  struct stat st {};
+  if (::fstat(f.fd.get(), &st) != 0) {
+    throw FileAccessError(where(path) + "cannot read its size: " + system_reason(errno));
+  }
+  if (S_ISDIR(st.st_mode)) throw FileAccessError(where(path) + "is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) throw FileAccessError(where(path) + "is not a regular file");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size == 0) throw FileFormatError(where(path) + "is empty, not a lutfhe file");
+  std::array<std::uint8_t, kHeaderSize> b{};
+  if (size < kHeaderSize) {
+    // Still report a foreign file as such rather than as a truncated one.
+    const std::size_t have = static_cast<std::size_t>(size);
+    if (!pread_all(f.fd.get(), b.data(), have, 0)) {
+      throw FileAccessError(where(path) + "cannot read: " + system_reason(errno));
+    }
+    if (std::memcmp(b.data(), kMagic, std::min<std::size_t>(have, 8)) != 0) {
+      throw FileFormatError(where(path) + "not a lutfhe file (bad magic)");
+    }
+    throw FileFormatError(where(path) + "truncated: " + std::to_string(size) +
+                          " bytes, shorter than the " + std::to_string(kHeaderSize) +
+                          "-byte header");
+  }
+  if (!pread_all(f.fd.get(), b.data(), kHeaderSize, 0)) {
+    throw FileAccessError(where(path) + "cannot read: " + system_reason(errno));
+  }
+  f.header = decode_header(path, b);
+  const std::uint64_t expected = f.header.payload_size;
+  const std::uint64_t have = size - kHeaderSize;
+  if (have != expected) {
+    throw FileFormatError(where(path) + (have < expected ? "truncated" : "has trailing bytes") +
+                          ": " + std::to_string(size) + " bytes, header says " +
+                          (expected > UINT64_MAX - kHeaderSize
+                               ? std::string("more than 2^64")
+                               : std::to_string(kHeaderSize + expected)));
+  }
+  return f;
+}
+
+// Forwards bytes to a file descriptor through a buffer, hashing them; the buffer is wiped.
+class HashingWriteBuf : public std::streambuf {
+ public:
+  explicit HashingWriteBuf(int fd) : fd_(fd), buffer_(kBufferSize) {
     crypto_generichash_init(&state_, nullptr, 0, 32);
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
   }
-  Digest finish() {
-    Digest d{};
-    crypto_generichash_final(&state_, d.data(), d.size());
-    return d;
+  // The hash state's block buffer held payload (possibly secret-key) bytes.
+  ~HashingWriteBuf() override { sodium_memzero(&state_, sizeof(state_)); }
+  HashingWriteBuf(const HashingWriteBuf&) = delete;
+  HashingWriteBuf& operator=(const HashingWriteBuf&) = delete;
+  // Flushes and returns the digest; false (with errno in error()) if a write failed.
+  bool finish(Digest& digest) {
+    if (!drain()) return false;
+    crypto_generichash_final(&state_, digest.data(), digest.size());
+    return true;
   }
-  std::uint64_t size() const { return size_; }
+  std::uint64_t size() const { return size_ + static_cast<std::uint64_t>(pptr() - pbase()); }
+  int error() const { return error_; }
 
  protected:
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    crypto_generichash_update(&state_, reinterpret_cast<const unsigned char*>(s),
-                              static_cast<unsigned long long>(n));
-    out_.write(s, n);
-    size_ += static_cast<std::uint64_t>(n);
-    return out_ ? n : 0;
-  }
   int_type overflow(int_type c) override {
-    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
-    const char ch = traits_type::to_char_type(c);
-    return xsputn(&ch, 1) == 1 ? c : traits_type::eof();
+    if (!drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::streamsize done = 0;
+    while (done < n) {
+      if (pptr() == epptr() && !drain()) return done;
+      const auto room = static_cast<std::streamsize>(epptr() - pptr());
+      const std::streamsize take = std::min(room, n - done);
+      std::memcpy(pptr(), s + done, static_cast<std::size_t>(take));
+      pbump(static_cast<int>(take));
+      done += take;
+    }
+    return done;
+  }
+  int sync() override { return drain() ? 0 : -1; }
+
+ private:
+  bool drain() {
+    if (error_ != 0) return false;
+    const auto n = static_cast<std::size_t>(pptr() - pbase());
+    if (n == 0) return true;
+    crypto_generichash_update(&state_, reinterpret_cast<const unsigned char*>(pbase()), n);
+    if (!write_all(fd_, pbase(), n)) {
+      error_ = errno != 0 ? errno : EIO;
+      return false;
+    }
+    size_ += n;
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return true;
+  }
+
+  int fd_;
+  SecureVector<char> buffer_;
+  crypto_generichash_state state_{};
+  std::uint64_t size_ = 0;
+  int error_ = 0;
+};
+
+// Serves `size` bytes from `offset` of a file descriptor; the buffer is wiped.
+class RangeReadBuf : public std::streambuf {
+ public:
+  RangeReadBuf(int fd, std::uint64_t offset, std::uint64_t size)
+      : fd_(fd),
+        next_(offset),
+        left_(size),
+        buffer_(static_cast<std::size_t>(
+            std::min<std::uint64_t>(std::max<std::uint64_t>(size, 1), kBufferSize))) {
+    setg(buffer_.data(), buffer_.data(), buffer_.data());
+  }
+  // Bytes handed to the reader so far.
+  std::uint64_t consumed() const {
+    return delivered_ - static_cast<std::uint64_t>(egptr() - gptr());
+  }
+
+ protected:
+  // Answers tellg() (the offset into the payload); no other seeking.
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir,
+                   std::ios_base::openmode which) override {
+    if (off == 0 && dir == std::ios_base::cur && (which & std::ios_base::in)) {
+      return pos_type(static_cast<off_type>(consumed()));
+    }
+    return pos_type(off_type(-1));
+  }
+
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (left_ == 0) return traits_type::eof();
+    const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(left_, buffer_.size()));
+    if (!pread_all(fd_, buffer_.data(), take, next_)) return traits_type::eof();
+    next_ += take;
+    left_ -= take;
+    delivered_ += take;
+    setg(buffer_.data(), buffer_.data(), buffer_.data() + take);
+    return traits_type::to_int_type(*gptr());
   }
 
  private:
-  std::ofstream& out_;
-  crypto_generichash_state state_{};
-  std::uint64_t size_ = 0;
+  int fd_;
+  std::uint64_t next_;
+  std::uint64_t left_;
+  std::uint64_t delivered_ = 0;
+  SecureVector<char> buffer_;
+};
+
+void check_payload_digest(const std::filesystem::path& path, const OpenedFile& f) {
+  struct WipedState {
+    crypto_generichash_state s;
+    ~WipedState() { sodium_memzero(&s, sizeof(s)); }  // held payload (key) bytes
+  } wiped{};
+  crypto_generichash_state& state = wiped.s;
+  crypto_generichash_init(&state, nullptr, 0, 32);
+  SecureVector<unsigned char> buf(static_cast<std::size_t>(
+      std::min<std::uint64_t>(std::max<std::uint64_t>(f.header.payload_size, 1), kBufferSize)));
+  std::uint64_t offset = kHeaderSize;
+  std::uint64_t left = f.header.payload_size;
+  while (left > 0) {
+    const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
+    if (!pread_all(f.fd.get(), buf.data(), take, offset)) {
+      throw FileFormatError(where(path) + "truncated payload (the file changed while read?)");
+    }
+    crypto_generichash_update(&state, buf.data(), take);
+    offset += take;
+    left -= take;
+  }
+  Digest digest{};
+  crypto_generichash_final(&state, digest.data(), digest.size());
+  if (sodium_memcmp(digest.data(), f.header.payload_digest.data(), digest.size()) != 0) {
+    throw FileFormatError(where(path) + "payload is damaged (checksum mismatch)");
+  }
+}
+
+// Runs the reader on the payload stream, turning anything but the file layer's own errors
+// into a FileFormatError that names the file. Returns the bytes the reader consumed.
+std::uint64_t run_reader(const std::filesystem::path& path, const OpenedFile& f,
+                         const std::function<void(const FileHeader&, std::istream&)>& reader) {
+  RangeReadBuf buf(f.fd.get(), kHeaderSize, f.header.payload_size);
+  std::istream in(&buf);
+  try {
+    reader(f.header, in);
+  } catch (const FileFormatError&) {
+    throw;
+  } catch (const KeyMismatch&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw FileFormatError(where(path) + "malformed payload (sizes too large to allocate)");
+  } catch (const std::exception& e) {
+    throw FileFormatError(where(path) + "malformed payload (" + e.what() + ")");
+  }
+  return buf.consumed();
+}
+
+// Temporary files being written, for remove_pending_temporary_files() (which a signal handler
+// may call): state 0 free, 1 being filled in, 2 holds a path.
+struct PendingSlot {
+  std::atomic<int> state{0};
+  char path[PATH_MAX] = {};
+};
+constexpr int kPendingSlots = 16;
+PendingSlot g_pending[kPendingSlots];
+
+int register_pending(const std::filesystem::path& path) {
+  const std::string& s = path.native();
+  if (s.size() >= PATH_MAX) return -1;
+  for (int i = 0; i < kPendingSlots; ++i) {
+    int expected = 0;
+    if (g_pending[i].state.compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_pending[i].path, s.c_str(), s.size() + 1);
+      g_pending[i].state.store(2);
+      return i;
+    }
+  }
+  return -1;  // more concurrent writers than slots: that file is just not tracked
+}
+
+void unregister_pending(int slot) {
+  if (slot >= 0) g_pending[slot].state.store(0);
+}
+
+// A fresh temporary file next to `path`, removed unless committed.
+class TempFile {
+ public:
+  TempFile(const std::filesystem::path& path, bool secret) : target_(path) {
+    const std::filesystem::path dir =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      std::array<std::uint8_t, 6> r{};
+      randombytes_buf(r.data(), r.size());
+      std::string suffix;
+      for (auto b : r) {
+        suffix.push_back("0123456789abcdef"[b >> 4]);
+        suffix.push_back("0123456789abcdef"[b & 15]);
+      }
+      tmp_ = dir / ("." + path.filename().string() + ".tmp-" + suffix);
+      // O_EXCL | O_NOFOLLOW: never write through a file or link someone else put there.
+      const int fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                            secret ? 0600 : 0666);
+      if (fd >= 0) {
+        fd_ = fd;
+        slot_ = register_pending(tmp_);
+        break;
+      }
+      if (errno != EEXIST) {
+        throw FileAccessError(where(path) + "cannot create a file in " + dir.string() + ": " +
+                              system_reason(errno));
+      }
+    }
+    if (fd_ < 0) throw FileAccessError(where(path) + "cannot create a temporary file");
+    // The umask may only have removed bits; make a secret exactly owner read/write.
+    if (secret && ::fchmod(fd_, 0600) != 0) {
+      const int err = errno;
+      discard();
+      throw FileAccessError(where(path) + "cannot restrict permissions: " + system_reason(err));
+    }
+  }
+  ~TempFile() { discard(); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  int fd() const { return fd_; }
+
+  // Flushes to disk, closes and renames into place.
+  void commit() {
+    if (::fsync(fd_) != 0) fail("cannot flush to disk");
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail("write failed");
+    if (::rename(tmp_.c_str(), target_.c_str()) != 0) fail("cannot rename into place");
+    tmp_.clear();
+    unregister_pending(slot_);
+    slot_ = -1;
+    // Make the rename itself durable (best effort: some file systems refuse a directory fsync).
+    const std::filesystem::path dir =
+        target_.has_parent_path() ? target_.parent_path() : std::filesystem::path(".");
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& what) {
+    const int err = errno;
+    discard();
+    throw FileAccessError(where(target_) + what + ": " + system_reason(err));
+  }
+
+ private:
+  void discard() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!tmp_.empty()) ::unlink(tmp_.c_str());
+    tmp_.clear();
+    unregister_pending(slot_);
+    slot_ = -1;
+  }
+
+  std::filesystem::path target_;
+  std::filesystem::path tmp_;
+  int fd_ = -1;
+  int slot_ = -1;
 };
 
 }  // namespace
+
+void remove_pending_temporary_files() noexcept {
+  for (auto& slot : g_pending) {
+    if (slot.state.load() == 2) ::unlink(slot.path);
+  }
+}
 
 std::string kind_name(ObjectKind kind) {
   switch (kind) {
@@ -121,7 +497,7 @@ std::string kind_name(ObjectKind kind) {
     case ObjectKind::kEvaluationKey:
       return "evaluation (server) key";
     case ObjectKind::kLweCiphertexts:
-      return "LWE ciphertexts";
+      return "LWE ciphertext batch";
     case ObjectKind::kGlweCiphertext:
       return "GLWE ciphertext";
     case ObjectKind::kLookupTable:
@@ -134,114 +510,82 @@ std::string kind_name(ObjectKind kind) {
   return "unknown kind " + std::to_string(static_cast<std::uint32_t>(kind));
 }
 
+std::string kind_with_article(ObjectKind kind) {
+  const std::string name = kind_name(kind);
+  // "an evaluation key", "an LWE ciphertext batch", "an unknown kind 42".
+  const bool an = name.front() == 'e' || name.front() == 'u' || name.rfind("LWE", 0) == 0;
+  return (an ? "an " : "a ") + name;
+}
+
 void write_object_file(const std::filesystem::path& path, FileHeader header, bool secret,
                        const std::function<void(std::ostream&)>& write_payload) {
-  if (sodium_init() < 0) throw Error("libsodium could not be initialised");
-  const std::filesystem::path dir =
-      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  const std::filesystem::path tmp =
-      dir / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()));
-  struct Cleanup {
-    std::filesystem::path file;
-    bool armed = true;
-    ~Cleanup() {
-      if (armed) {
-        std::error_code ec;
-        std::filesystem::remove(file, ec);
-      }
-    }
-  } cleanup{tmp};
-  {
-    // Create the file with its final permissions before any byte is written.
-    const mode_t old_mask = ::umask(secret ? 077 : 022);
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    ::umask(old_mask);
-    if (!out) throw Error(where(path) + "cannot create " + tmp.string());
-    if (secret)
-      std::filesystem::permissions(
-          tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    const std::array<std::uint8_t, kHeaderSize> placeholder{};
-    out.write(reinterpret_cast<const char*>(placeholder.data()), kHeaderSize);
-    HashingOutBuf hashing(out);
-    std::ostream payload(&hashing);
-    write_payload(payload);
-    payload.flush();
-    header.version = kFormatVersion;
-    header.payload_size = hashing.size();
-    header.payload_digest = hashing.finish();
-    const auto bytes = encode_header(header);
-    out.seekp(0);
-    out.write(reinterpret_cast<const char*>(bytes.data()), kHeaderSize);
-    out.flush();
-    if (!out || !payload) throw Error(where(path) + "write failed (disk full?)");
+  ensure_sodium();
+  if ((header.flags & ~kKnownFlags) != 0) {
+    throw InvalidArgument(where(path) + "unknown header flags " +
+                          hex32(header.flags & ~kKnownFlags));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(where(path) + "cannot rename into place: " + ec.message());
-  cleanup.armed = false;
+  TempFile tmp(path, secret);
+  const std::array<std::uint8_t, kHeaderSize> placeholder{};
+  if (!write_all(tmp.fd(), reinterpret_cast<const char*>(placeholder.data()), kHeaderSize)) {
+    tmp.fail("write failed");
+  }
+  HashingWriteBuf buf(tmp.fd());
+  {
+    std::ostream payload(&buf);
+    try {
+      write_payload(payload);
+    } catch (...) {
+      if (buf.error() != 0) {
+        errno = buf.error();
+        tmp.fail("write failed");
+      }
+      throw;
+    }
+  }
+  Digest digest{};
+  if (!buf.finish(digest)) {
+    errno = buf.error();
+    tmp.fail("write failed");
+  }
+  header.version = kFormatVersion;
+  header.payload_size = buf.size();
+  header.payload_digest = digest;
+  const auto bytes = encode_header(header);
+  if (::pwrite(tmp.fd(), bytes.data(), kHeaderSize, 0) != static_cast<ssize_t>(kHeaderSize)) {
+    tmp.fail("write failed");
+  }
+  tmp.commit();
 }
 
 FileHeader read_file_header(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileFormatError(where(path) + "cannot open for reading");
-  std::array<std::uint8_t, kHeaderSize> b{};
-  in.read(reinterpret_cast<char*>(b.data()), kHeaderSize);
-  if (in.gcount() != static_cast<std::streamsize>(kHeaderSize)) {
-    throw FileFormatError(where(path) + "truncated: shorter than the " +
-                          std::to_string(kHeaderSize) + "-byte header");
-  }
-  FileHeader h = decode_header(path, b);
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw FileFormatError(where(path) + "cannot read its size");
-  if (size != kHeaderSize + h.payload_size) {
-    throw FileFormatError(
-        where(path) + (size < kHeaderSize + h.payload_size ? "truncated" : "has trailing bytes") +
-        ": " + std::to_string(size) + " bytes, header says " +
-        std::to_string(kHeaderSize + h.payload_size));
-  }
-  return h;
+  ensure_sodium();
+  return open_and_read_header(path).header;
 }
 
 void read_object_file(const std::filesystem::path& path, ObjectKind expected,
                       const std::function<void(const FileHeader&, std::istream&)>& read_payload) {
-  if (sodium_init() < 0) throw Error("libsodium could not be initialised");
-  const FileHeader h = read_file_header(path);
-  if (h.kind != expected) {
-    throw KeyMismatch(where(path) + "is a " + kind_name(h.kind) + ", expected a " +
-                      kind_name(expected));
+  ensure_sodium();
+  const OpenedFile f = open_and_read_header(path);
+  if (f.header.kind != expected) {
+    throw KeyMismatch(where(path) + "is " + kind_with_article(f.header.kind) + " file, expected " +
+                      kind_with_article(expected));
   }
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(kHeaderSize));
-  crypto_generichash_state state;
-  crypto_generichash_init(&state, nullptr, 0, 32);
-  std::vector<char> buf(1 << 20);
-  std::uint64_t left = h.payload_size;
-  while (left > 0) {
-    const auto take = static_cast<std::streamsize>(std::min<std::uint64_t>(left, buf.size()));
-    in.read(buf.data(), take);
-    if (in.gcount() != take) throw FileFormatError(where(path) + "truncated payload");
-    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(buf.data()),
-                              static_cast<unsigned long long>(take));
-    left -= static_cast<std::uint64_t>(take);
+  check_payload_digest(path, f);
+  const std::uint64_t consumed = run_reader(path, f, read_payload);
+  if (consumed != f.header.payload_size) {
+    throw FileFormatError(where(path) + "payload has " +
+                          std::to_string(f.header.payload_size - consumed) +
+                          " unexpected trailing bytes");
   }
-  Digest digest{};
-  crypto_generichash_final(&state, digest.data(), digest.size());
-  if (digest != h.payload_digest) {
-    throw FileFormatError(where(path) + "payload is damaged (checksum mismatch)");
-  }
-  in.clear();
-  in.seekg(static_cast<std::streamoff>(kHeaderSize));
-  try {
-    read_payload(h, in);
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw FileFormatError(where(path) + "malformed payload (" + e.what() + ")");
-  }
-  if (static_cast<std::uint64_t>(in.tellg()) != kHeaderSize + h.payload_size) {
-    throw FileFormatError(where(path) + "payload has unexpected trailing data");
-  }
+}
+
+void inspect_object_file(
+    const std::filesystem::path& path,
+    const std::function<void(const FileHeader&, std::istream&)>& read_payload) {
+  ensure_sodium();
+  const OpenedFile f = open_and_read_header(path);
+  check_payload_digest(path, f);
+  run_reader(path, f, read_payload);
 }
 
 }  // namespace lutfhe

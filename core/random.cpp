@@ -9,6 +9,7 @@
 
 #include "core/errors.hpp"
 #include "core/secure_memory.hpp"
+#include "fft/negacyclic_fft.hpp"
 
 namespace lutfhe {
 namespace {
@@ -171,8 +172,8 @@ Torus sample_noise(const NoiseDistribution& dist, RandomStream& rng) {
     return (r >> 1) + (r & 1) - (1ULL << b);
   }
   if (dist.std_dev == 0.0) return 0;
-  const double scaled = rng.next_standard_normal() * dist.std_dev * 0x1p64;
-  return static_cast<Torus>(static_cast<std::int64_t>(std::nearbyint(scaled)));
+  // round_to_torus reduces modulo 2^64, so any standard deviation below 1 is safe.
+  return round_to_torus(rng.next_standard_normal() * dist.std_dev * 0x1p64);
 }
 
 EncryptionRandomness EncryptionRandomness::from_os() {

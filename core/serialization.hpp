@@ -63,12 +63,42 @@ CiphertextBatch load_ciphertexts(const std::filesystem::path& path);
 
 void save_glwe_ciphertext(const std::filesystem::path& path, const ParameterSet& p,
                           const KeyId& key_id, const GlweCiphertext& ct);
+// Loads and checks that the file belongs to `p` and `key_id` (KeyMismatch otherwise).
 GlweCiphertext load_glwe_ciphertext(const std::filesystem::path& path, const ParameterSet& p,
                                     const KeyId& key_id);
+// Loads with the parameters and key id the file names.
+struct GlweCiphertextFile {
+  ParameterSet params;
+  KeyId key_id;
+  GlweCiphertext ciphertext;
+};
+GlweCiphertextFile load_glwe_ciphertext_file(const std::filesystem::path& path);
 
 void save_lookup_table(const std::filesystem::path& path, const ParameterSet& p,
                        const LookupTable& lut);
 LookupTable load_lookup_table(const std::filesystem::path& path, const ParameterSet& p);
+
+// Exact sizes in bytes of the files save_client_key, save_evaluation_key and save_ciphertexts
+// write (header included).
+std::uint64_t client_key_file_size(const ParameterSet& p);
+std::uint64_t evaluation_key_file_size(const ParameterSet& p, bool seeded);
+std::uint64_t ciphertexts_file_size(const ParameterSet& p, std::uint64_t count, bool seeded);
+
+// The named set whose fingerprint this is, or nullptr.
+const ParameterSet* find_parameter_set_by_fingerprint(const Digest& fingerprint);
+
+// What a file is, without its bulk and without secrets (`lutfhe info`): the header, and the
+// leading payload fields of the kinds this layer knows. The whole file is validated (digests).
+struct FileSummary {
+  FileHeader header;
+  std::uint64_t file_size = 0;
+  std::optional<ParameterSet> params;            // every kind but compiler artifacts
+  std::optional<MessageEncoding> encoding;       // LWE ciphertext batches
+  std::optional<std::uint64_t> count;            // LWE ciphertext batches
+  std::optional<unsigned> table_input_bits;      // lookup tables
+  std::optional<std::uint64_t> table_functions;  // lookup tables
+};
+FileSummary describe_file(const std::filesystem::path& path);
 
 // Throws KeyMismatch unless the file's key id and parameters are those of `key`:
 // "ct.bin: made with key 3f2a…, this server key is 91c0…".

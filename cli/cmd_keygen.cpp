@@ -1,0 +1,75 @@
+// `lutfhe keygen`: a client key (secrets, mode 0600) and the evaluation key the server gets.
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "cli/compiler_commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/paths.hpp"
+#include "cli/progress.hpp"
+#include "core/keys.hpp"
+#include "core/serialization.hpp"
+
+namespace lutfhe::cli {
+namespace {
+
+struct KeygenOptions {
+  std::string params;
+  std::string spec;
+  std::string client_key;
+  std::string server_key;
+  bool seeded = false;
+  bool quiet = false;
+};
+
+int run_keygen(const KeygenOptions& o) {
+  if (o.params.empty() == o.spec.empty()) {
+    throw UsageError("keygen: give exactly one of --params NAME and --spec DIR/client.spec");
+  }
+  const ParameterSet p =
+      o.spec.empty() ? find_parameter_set(o.params) : parameters_for_spec(o.spec);
+  require_distinct(o.client_key, "--client-key", o.server_key, "--server-key");
+  require_writable_output(o.client_key, "--client-key");
+  require_writable_output(o.server_key, "--server-key");
+  if (p.insecure) {
+    std::cerr << "lutfhe: warning: " << p.display_name()
+              << " parameters give no security; use them for tests only\n";
+  }
+  const ClientKey client = ClientKey::generate(p);
+  EvaluationKey eval = [&] {
+    ProgressBar bar("keygen " + p.name, progress_wanted(o.quiet));
+    if (o.seeded) {
+      // Masks from a recorded public seed, so the key can be stored as seed + bodies.
+      return generate_evaluation_key(client, bar.callback());
+    }
+    EncryptionRandomness rng = EncryptionRandomness::from_os();
+    return generate_evaluation_key(client, rng, bar.callback());
+  }();
+  // The large public file first: if it cannot be written, no orphan secret is left behind.
+  save_evaluation_key(o.server_key, eval, o.seeded);
+  save_client_key(o.client_key, client);
+  return 0;
+}
+
+}  // namespace
+
+void add_keygen_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<KeygenOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "keygen", "Generate a client key (secret, stays here) and a server key (for the server)");
+  auto* params = cmd->add_option("--params", o->params, "Parameter set (see 'lutfhe params')");
+  auto* spec = cmd->add_option("--spec", o->spec,
+                               "Client spec of a compiled model (its parameter set is used)");
+  params->excludes(spec);
+  cmd->add_option("--client-key", o->client_key, "Client key file to write (mode 0600)")
+      ->required();
+  cmd->add_option("--server-key", o->server_key, "Evaluation (server) key file to write")
+      ->required();
+  cmd->add_flag("--seeded", o->seeded,
+                "Store the server key's masks as a 32-byte seed (about (k+1)x smaller)");
+  add_quiet_flag(cmd, o->quiet);
+  cmd->callback([&action, o] { action = [o] { return run_keygen(*o); }; });
+}
+
+}  // namespace lutfhe::cli

@@ -1,0 +1,27 @@
+// The subcommands of `lutfhe`. Each add_*_command registers its options on `app` and, when
+// the command line selects it, stores in `action` what to run once parsing has succeeded (so
+// that parse errors and run errors are reported by one wrapper, cli/exit_codes.hpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace lutfhe::cli {
+
+using Action = std::function<int()>;
+
+void add_params_command(CLI::App& app, Action& action);   // cmd_params.cpp
+void add_keygen_command(CLI::App& app, Action& action);   // cmd_keygen.cpp
+void add_encrypt_command(CLI::App& app, Action& action);  // cmd_client.cpp
+void add_decrypt_command(CLI::App& app, Action& action);  // cmd_client.cpp
+void add_lut_command(CLI::App& app, Action& action);      // cmd_server.cpp
+void add_gate_command(CLI::App& app, Action& action);     // cmd_server.cpp
+void add_info_command(CLI::App& app, Action& action);     // cmd_info.cpp
+void add_bench_command(CLI::App& app, Action& action);    // cmd_bench.cpp
+
+// Every subcommand accepts --quiet (no progress bars).
+inline void add_quiet_flag(CLI::App* sub, bool& quiet) {
+  sub->add_flag("-q,--quiet", quiet, "No progress bars on stderr");
+}
+
+}  // namespace lutfhe::cli

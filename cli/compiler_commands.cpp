@@ -1,0 +1,449 @@
+#include "cli/compiler_commands.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/exit_codes.hpp"
+#include "cli/paths.hpp"
+#include "cli/progress.hpp"
+#include "compiler/artifacts.hpp"
+#include "compiler/client.hpp"
+#include "compiler/compile.hpp"
+#include "compiler/execute.hpp"
+#include "compiler/simulate.hpp"
+#include "core/serialization.hpp"
+#include "models/lowering.hpp"
+#include "models/model_file.hpp"
+#include "models/samples.hpp"
+
+namespace lutfhe::cli {
+namespace {
+
+using compiler::ClientSpec;
+using compiler::Sample;
+using compiler::Tensor;
+
+// "2^-40" or a probability in (0, 1) → log2.
+double parse_p_error(const std::string& text, const std::string& option) {
+  try {
+    if (text.rfind("2^", 0) == 0) {
+      std::size_t used = 0;
+      const double e = std::stod(text.substr(2), &used);
+      if (used == text.size() - 2 && e < 0.0) return e;
+    } else {
+      std::size_t used = 0;
+      const double p = std::stod(text, &used);
+      if (used == text.size() && p > 0.0 && p < 1.0) return std::log2(p);
+    }
+  } catch (const std::exception&) {
+  }
+  throw UsageError(option + " " + text + ": give a probability in (0, 1) such as 1e-12, or 2^-40");
+}
+
+std::vector<models::RealSample> read_samples(const std::string& path, std::size_t count,
+                                             std::size_t values) {
+  return models::load_samples(path, count, values);
+}
+
+std::size_t input_values(const ClientSpec& spec) {
+  std::size_t n = 0;
+  for (const auto& t : spec.inputs) n += compiler::element_count(t.shape);
+  return n;
+}
+
+std::size_t output_values(const ClientSpec& spec) {
+  std::size_t n = 0;
+  for (const auto& t : spec.outputs) n += compiler::element_count(t.shape);
+  return n;
+}
+
+// A flat sample (all input tensors in order) as per-tensor real vectors.
+std::vector<std::vector<double>> split_inputs(const ClientSpec& spec, const models::RealSample& s) {
+  std::vector<std::vector<double>> out;
+  std::size_t at = 0;
+  for (const auto& t : spec.inputs) {
+    const std::size_t n = compiler::element_count(t.shape);
+    out.emplace_back(s.begin() + static_cast<std::ptrdiff_t>(at),
+                     s.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+  }
+  return out;
+}
+
+// "<argmax> <score> <score> ...": the argmax of the first output, then every output's
+// dequantized values.
+void print_prediction(std::ostream& out, const std::vector<compiler::Quantization>& quantization,
+                      const std::vector<Tensor>& values) {
+  std::vector<double> scores;
+  std::size_t first = 0;
+  for (std::size_t o = 0; o < values.size(); ++o) {
+    const compiler::Quantization& q = quantization.at(o);
+    for (std::int64_t v : values[o]) {
+      scores.push_back(q.scale * static_cast<double>(v - q.zero_point));
+    }
+    if (o == 0) first = scores.size();
+  }
+  const auto best =
+      std::max_element(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(first));
+  out << (best - scores.begin());
+  char buf[32];
+  for (double s : scores) {
+    std::snprintf(buf, sizeof buf, " %.6g", s);
+    out << buf;
+  }
+  out << '\n';
+}
+
+void print_prediction(std::ostream& out, const ClientSpec& spec,
+                      const std::vector<Tensor>& values) {
+  std::vector<compiler::Quantization> q;
+  for (const auto& t : spec.outputs) q.push_back(t.quantization);
+  print_prediction(out, q, values);
+}
+
+// The ciphertext files' encoding field is informational for compiled circuits (the spec holds
+// the real per-tensor scales); it records the widest message width it can name.
+MessageEncoding informational_encoding(int scale_log2) {
+  return MessageEncoding{false, static_cast<unsigned>(std::clamp(63 - scale_log2, 1, 16))};
+}
+
+struct CompileCommand {
+  std::string model;
+  std::string calibration;
+  std::string out;
+  std::size_t count = 0;
+  std::string p_error;
+  std::string global_p_error;
+  unsigned rounding_bits = 0;
+  std::string rounding = "exact";
+  std::string params;
+  bool quiet = false;
+};
+
+compiler::CompileOptions compile_options(const std::string& p_error, const std::string& global,
+                                         unsigned rounding_bits, const std::string& params,
+                                         const std::string& rounding) {
+  compiler::CompileOptions o;
+  if (rounding == "approximate") {
+    o.rounding_mode = compiler::RoundingMode::kApproximate;
+  } else if (rounding != "exact") {
+    throw UsageError("--rounding " + rounding + ": use exact or approximate");
+  }
+  if (!p_error.empty() && !global.empty()) {
+    throw UsageError("give --p-error or --global-p-error, not both");
+  }
+  if (!p_error.empty()) o.targets.log2_p_error = parse_p_error(p_error, "--p-error");
+  if (!global.empty()) o.targets.log2_global_p_error = parse_p_error(global, "--global-p-error");
+  if (rounding_bits) {
+    if (rounding_bits > 16) throw UsageError("--rounding-bits must be 1..16");
+    o.rounding_bits = rounding_bits;
+  }
+  if (!params.empty()) o.parameters = find_parameter_set(params);
+  return o;
+}
+
+struct CompiledModel {
+  models::QuantizedModel model;
+  models::LoweredModel lowered;
+  compiler::CompileResult result;
+  ClientSpec spec;
+};
+
+CompiledModel compile_model(const std::string& model_path, const std::string& calibration,
+                            std::size_t count, const compiler::CompileOptions& options) {
+  models::QuantizedModel model = models::load_any_model(model_path);
+  models::LoweredModel lowered = models::lower_model(model);
+  std::vector<Sample> cal;
+  if (!calibration.empty()) {
+    for (const auto& s :
+         read_samples(calibration, count, compiler::element_count(model.input_shape))) {
+      cal.push_back(models::quantize_input(model, s));
+    }
+  }
+  compiler::CompileResult result = compiler::compile(lowered.circuit, cal, options);
+  ClientSpec spec = compiler::make_client_spec(result.compiled, {lowered.input_quantization},
+                                               {lowered.output_quantization}, lowered.description);
+  return {std::move(model), std::move(lowered), std::move(result), std::move(spec)};
+}
+
+int run_compile(const CompileCommand& c) {
+  const auto options =
+      compile_options(c.p_error, c.global_p_error, c.rounding_bits, c.params, c.rounding);
+  const std::filesystem::path dir(c.out);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    throw UsageError("--out " + c.out + ": cannot create the directory");
+  }
+  require_writable_output(dir / "client.spec", "--out");
+  const CompiledModel m = compile_model(c.model, c.calibration, c.count, options);
+  compiler::save_client_spec(dir / "client.spec", m.spec);
+  compiler::save_server_circuit(dir / "server.circuit", m.result.compiled);
+  const std::string report = "model: " + c.model + "\n" + m.result.report.text();
+  std::ofstream(dir / "compile_report.txt") << report;
+  std::cout << report << "wrote " << (dir / "client.spec").string() << " and "
+            << (dir / "server.circuit").string() << "\n";
+  return kExitOk;
+}
+
+struct RunCommand {
+  std::string circuit;
+  std::string server_key;
+  std::string in;
+  std::string out;
+  int threads = 0;
+  bool quiet = false;
+};
+
+int run_server(const RunCommand& c) {
+  if (c.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+  require_writable_output(c.out, "--out");
+  require_distinct(c.out, "--out", c.in, "--in");
+  const compiler::CompiledCircuit circuit = compiler::load_server_circuit(c.circuit);
+  const CiphertextBatch in = load_ciphertexts(c.in);
+  if (parameter_fingerprint(in.params) != parameter_fingerprint(circuit.params)) {
+    throw KeyMismatch(c.in + ": encrypted for parameters " + in.params.name + ", " + c.circuit +
+                      " was compiled for " + circuit.params.name);
+  }
+  std::size_t per_sample = 0;
+  for (compiler::NodeId id : circuit.circuit.inputs()) {
+    per_sample += compiler::element_count(circuit.circuit.node(id).shape);
+  }
+  if (in.ciphertexts.empty() || in.ciphertexts.size() % per_sample != 0) {
+    throw UsageError(c.in + ": " + std::to_string(in.ciphertexts.size()) +
+                     " ciphertexts are not a whole number of samples of " +
+                     std::to_string(per_sample));
+  }
+  const ServerKey key = [&] {
+    ProgressBar bar("loading server key", progress_wanted(c.quiet));
+    return load_server_key(c.server_key, bar.callback());
+  }();
+  require_same_key(c.in, in.params, in.key_id, key.parameters(), key.key_id());
+  compiler::ServerEvaluator evaluator(circuit, key, c.threads);
+  const std::size_t samples = in.ciphertexts.size() / per_sample;
+  CiphertextBatch out{circuit.params, in.key_id, {}, {}, std::nullopt};
+  ProgressBar bar("run " + std::to_string(samples) + " samples", progress_wanted(c.quiet));
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t at = 0;
+  int out_scale = 63;
+  for (std::size_t s = 0; s < samples; ++s) {
+    compiler::EncryptedTensors tensors;
+    for (compiler::NodeId id : circuit.circuit.inputs()) {
+      const std::size_t n = compiler::element_count(circuit.circuit.node(id).shape);
+      tensors.emplace_back(in.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at),
+                           in.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at + n));
+      at += n;
+    }
+    for (auto& tensor : evaluator.run(std::move(tensors))) {
+      for (auto& ct : tensor) out.ciphertexts.push_back(std::move(ct));
+    }
+    bar.update(s + 1, samples);
+  }
+  bar.finish();
+  for (compiler::NodeId o : circuit.circuit.outputs()) {
+    out_scale = std::min(out_scale, circuit.plans[o].scale_log2);
+  }
+  out.encoding = informational_encoding(out_scale);
+  save_ciphertexts(c.out, out, false);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!c.quiet) {
+    std::fprintf(stderr, "lutfhe: %zu samples, %zu bootstraps, %.3f s (%.1f ms per sample)\n",
+                 samples, evaluator.stats().bootstraps, seconds,
+                 1000.0 * seconds / static_cast<double>(samples));
+  }
+  return kExitOk;
+}
+
+struct PredictCommand {
+  std::string model;
+  std::string mode = "clear";
+  std::string input;
+  std::string calibration;
+  std::size_t count = 0;
+  unsigned rounding_bits = 0;
+  std::string rounding = "exact";
+  std::string params;
+  std::string p_error;
+  int threads = 0;
+  bool inject_noise = false;
+  bool quiet = false;
+};
+
+int run_predict(const PredictCommand& c) {
+  if (c.mode != "clear" && c.mode != "simulate" && c.mode != "execute") {
+    throw UsageError("--mode " + c.mode + ": use clear, simulate or execute");
+  }
+  const models::QuantizedModel model = models::load_any_model(c.model);
+  const auto inputs = read_samples(c.input, c.count, compiler::element_count(model.input_shape));
+  if (c.mode == "clear") {
+    const models::LoweredModel low = models::lower_model(model);
+    for (const auto& x : inputs) {
+      print_prediction(std::cout, {low.output_quantization},
+                       compiler::evaluate_clear(low.circuit, models::quantize_input(model, x)));
+    }
+    return kExitOk;
+  }
+  const auto options = compile_options(c.p_error, "", c.rounding_bits, c.params, c.rounding);
+  const std::string calibration = c.calibration.empty() ? c.input : c.calibration;
+  const CompiledModel m = compile_model(c.model, calibration, c.count, options);
+  if (!c.quiet) std::cerr << m.result.report.text();
+  if (c.mode == "simulate") {
+    compiler::SimulateOptions so;
+    so.inject_errors = c.inject_noise;
+    so.seed =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    compiler::Simulator sim(m.result.compiled, so);
+    for (const auto& x : inputs) {
+      print_prediction(std::cout, m.spec, sim.run(models::quantize_input(model, x)));
+    }
+    if (c.inject_noise && !c.quiet) {
+      std::fprintf(stderr, "lutfhe: injected noise changed %zu of %zu bootstraps\n",
+                   sim.stats().injected_failures, sim.stats().bootstraps);
+    }
+    return kExitOk;
+  }
+  const ClientKey client = ClientKey::generate(m.spec.params);
+  EncryptionRandomness rng = EncryptionRandomness::from_os();
+  const ServerKey server = [&] {
+    ProgressBar bar("keygen " + m.spec.params.name, progress_wanted(c.quiet));
+    return ServerKey::generate_in_process(client, rng, bar.callback());
+  }();
+  compiler::ServerEvaluator evaluator(m.result.compiled, server, c.threads);
+  for (const auto& x : inputs) {
+    const auto start = std::chrono::steady_clock::now();
+    auto enc = compiler::encrypt_sample(m.spec, client, models::quantize_input(model, x), rng);
+    const auto out = compiler::decrypt_outputs(m.spec, client, evaluator.run(std::move(enc)));
+    print_prediction(std::cout, m.spec, out);
+    if (!c.quiet) {
+      std::fprintf(
+          stderr, "lutfhe: %.1f ms\n",
+          1000.0 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+ParameterSet parameters_for_spec(const std::string& spec_path) {
+  return compiler::parameters_from_spec(spec_path);
+}
+
+int encrypt_with_spec(const SpecEncryptOptions& o) {
+  require_writable_output(o.out, "--out");
+  const ClientSpec spec = compiler::load_client_spec(o.spec);
+  const ClientKey key = load_client_key(o.client_key);
+  if (parameter_fingerprint(key.parameters()) != parameter_fingerprint(spec.params)) {
+    throw KeyMismatch(o.client_key + ": made for parameters " + key.parameters().name + ", " +
+                      o.spec + " needs " + spec.params.name);
+  }
+  const auto samples = read_samples(o.input, o.count, input_values(spec));
+  const Seed seed = random_seed();
+  EncryptionRandomness rng = EncryptionRandomness::with_mask_seed(seed);
+  CiphertextBatch batch{spec.params, key.key_id(), {}, {}, seed};
+  int scale = 63;
+  for (const auto& t : spec.inputs) scale = std::min(scale, t.scale_log2);
+  batch.encoding = informational_encoding(scale);
+  ProgressBar bar("encrypt", progress_wanted(o.quiet));
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const Sample q = compiler::quantize_sample(spec, split_inputs(spec, samples[i]));
+    for (auto& tensor : compiler::encrypt_sample(spec, key, q, rng)) {
+      for (auto& ct : tensor) batch.ciphertexts.push_back(std::move(ct));
+    }
+    bar.update(i + 1, samples.size());
+  }
+  bar.finish();
+  save_ciphertexts(o.out, batch, true);
+  return kExitOk;
+}
+
+int decrypt_with_spec(const SpecDecryptOptions& o, std::ostream& out) {
+  const ClientSpec spec = compiler::load_client_spec(o.spec);
+  const ClientKey key = load_client_key(o.client_key);
+  const CiphertextBatch in = load_ciphertexts(o.in);
+  require_same_key(o.in, in.params, in.key_id, key.parameters(), key.key_id());
+  const std::size_t per_sample = output_values(spec);
+  if (in.ciphertexts.empty() || in.ciphertexts.size() % per_sample != 0) {
+    throw UsageError(o.in + ": " + std::to_string(in.ciphertexts.size()) +
+                     " ciphertexts are not a whole number of results of " +
+                     std::to_string(per_sample));
+  }
+  std::size_t at = 0;
+  while (at < in.ciphertexts.size()) {
+    compiler::EncryptedTensors tensors;
+    for (const auto& t : spec.outputs) {
+      const std::size_t n = compiler::element_count(t.shape);
+      tensors.emplace_back(in.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at),
+                           in.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at + n));
+      at += n;
+    }
+    print_prediction(out, spec, compiler::decrypt_outputs(spec, key, tensors));
+  }
+  return kExitOk;
+}
+
+void add_compiler_commands(CLI::App& app, Action& action) {
+  {
+    auto o = std::make_shared<CompileCommand>();
+    CLI::App* cmd = app.add_subcommand(
+        "compile", "Compile a quantized model into a client spec and a server circuit");
+    cmd->add_option("--model", o->model, "Model file (lutfhe JSON, see models/MODEL_FORMAT.md)")
+        ->required();
+    cmd->add_option("--calibration", o->calibration,
+                    "Calibration samples (CSV, one per line) for ranges and rounding");
+    cmd->add_option("--count", o->count, "Use the first N calibration samples");
+    cmd->add_option("--out", o->out, "Directory for client.spec, server.circuit and the report")
+        ->required();
+    cmd->add_option("--p-error", o->p_error, "Failure probability per bootstrap (default 2^-40)");
+    cmd->add_option("--global-p-error", o->global_p_error,
+                    "Failure probability of one whole evaluation instead");
+    cmd->add_option("--rounding-bits", o->rounding_bits,
+                    "Most bits a table reads (default: chosen from the calibration data)");
+    cmd->add_option("--rounding", o->rounding,
+                    "exact (default: extra bootstraps, execute == simulate) or approximate "
+                    "(one bootstrap, may be one table step off near rounding boundaries)");
+    cmd->add_option("--params", o->params, "A named parameter set instead of the search");
+    add_quiet_flag(cmd, o->quiet);
+    cmd->callback([o, &action] { action = [o] { return run_compile(*o); }; });
+  }
+  {
+    auto o = std::make_shared<RunCommand>();
+    CLI::App* cmd = app.add_subcommand(
+        "run", "Server: evaluate a compiled circuit on encrypted samples (evaluation key only)");
+    cmd->add_option("--circuit", o->circuit, "server.circuit from 'lutfhe compile'")->required();
+    cmd->add_option("--server-key", o->server_key, "Evaluation key")->required();
+    cmd->add_option("--in", o->in, "Encrypted samples from 'lutfhe encrypt --spec'")->required();
+    cmd->add_option("--out", o->out, "Encrypted results to write")->required();
+    cmd->add_option("--threads", o->threads, "OpenMP threads (0: all cores)");
+    add_quiet_flag(cmd, o->quiet);
+    cmd->callback([o, &action] { action = [o] { return run_server(*o); }; });
+  }
+  {
+    auto o = std::make_shared<PredictCommand>();
+    CLI::App* cmd = app.add_subcommand(
+        "predict", "Classify samples in one process: clear model, simulation, or encrypted");
+    cmd->add_option("--model", o->model, "Model file")->required();
+    cmd->add_option("--mode", o->mode, "clear, simulate or execute (default clear)");
+    cmd->add_option("--input", o->input, "Samples (CSV, one per line)")->required();
+    cmd->add_option("--calibration", o->calibration, "Calibration samples (default: --input)");
+    cmd->add_option("--count", o->count, "Use the first N samples");
+    cmd->add_option("--rounding-bits", o->rounding_bits, "Most bits a table reads");
+    cmd->add_option("--rounding", o->rounding, "exact (default) or approximate");
+    cmd->add_option("--params", o->params, "A named parameter set instead of the search");
+    cmd->add_option("--p-error", o->p_error, "Failure probability per bootstrap");
+    cmd->add_option("--threads", o->threads, "OpenMP threads for execute (0: all cores)");
+    cmd->add_flag("--inject-noise", o->inject_noise,
+                  "simulate: add the noise model's error to every bootstrap (test data only)");
+    add_quiet_flag(cmd, o->quiet);
+    cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
+  }
+}
+
+}  // namespace lutfhe::cli
