@@ -6,7 +6,9 @@
 #include "core/errors.hpp"
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positive in intrinsics
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif  // GCC 12 false positive in intrinsics
 #include <immintrin.h>
 #define LUTFHE_AVX512 1
 #endif

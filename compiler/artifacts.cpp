@@ -1,0 +1,385 @@
+#include "compiler/artifacts.hpp"
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cmath>
+
+#include "compiler/fhe_plan.hpp"
+#include "core/encoding.hpp"
+#include "core/file_format.hpp"
+#include "core/serialization.hpp"
+
+namespace lutfhe::compiler {
+namespace {
+
+using OutArchive = cereal::PortableBinaryOutputArchive;
+using InArchive = cereal::PortableBinaryInputArchive;
+
+constexpr std::uint64_t kMaxString = 4096;
+
+// Reads one artifact payload, checking every count against what the payload can hold.
+class Reader {
+ public:
+  Reader(InArchive& ar, const std::filesystem::path& path, std::uint64_t payload_size)
+      : ar_(ar), path_(path), budget_(payload_size) {}
+
+  template <class T>
+  T get() {
+    T v{};
+    ar_(v);
+    return v;
+  }
+  // A count of items of at least `item_bytes` each.
+  std::uint64_t count(std::uint64_t item_bytes, const char* what) {
+    const auto n = get<std::uint64_t>();
+    if (item_bytes > 0 && n > budget_ / item_bytes) {
+      fail(std::string(what) + ": count " + std::to_string(n) + " cannot fit in the payload");
+    }
+    return n;
+  }
+  std::string string(const char* what) {
+    const auto n = get<std::uint64_t>();
+    if (n > kMaxString) fail(std::string(what) + ": string of " + std::to_string(n) + " bytes");
+    std::string s(n, '\0');
+    ar_(cereal::binary_data(s.data(), s.size()));
+    return s;
+  }
+  std::vector<std::int64_t> int_vector(const char* what) {
+    std::vector<std::int64_t> v(count(8, what));
+    for (auto& x : v) x = get<std::int64_t>();
+    return v;
+  }
+  Shape shape(const char* what) {
+    const auto rank = count(8, what);
+    if (rank < 1 || rank > 8) fail(std::string(what) + ": rank " + std::to_string(rank));
+    Shape s(rank);
+    for (auto& d : s) {
+      d = get<std::uint64_t>();
+      if (d < 1 || d > (1U << 26)) fail(std::string(what) + ": dimension " + std::to_string(d));
+    }
+    return s;
+  }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw FileFormatError(path_.string() + ": " + message);
+  }
+
+ private:
+  InArchive& ar_;
+  const std::filesystem::path& path_;
+  std::uint64_t budget_;
+};
+
+void put_string(OutArchive& ar, const std::string& s) {
+  if (s.size() > kMaxString) throw InvalidArgument("string field longer than 4096 bytes");
+  ar(static_cast<std::uint64_t>(s.size()));
+  ar(cereal::binary_data(s.data(), s.size()));
+}
+void put_ints(OutArchive& ar, const std::vector<std::int64_t>& v) {
+  ar(static_cast<std::uint64_t>(v.size()));
+  for (std::int64_t x : v) ar(x);
+}
+void put_shape(OutArchive& ar, const Shape& s) {
+  ar(static_cast<std::uint64_t>(s.size()));
+  for (std::size_t d : s) ar(static_cast<std::uint64_t>(d));
+}
+
+void put_noise(OutArchive& ar, const NoiseDistribution& d) {
+  ar(static_cast<std::uint32_t>(d.kind == NoiseDistribution::Kind::kTUniform ? 1 : 0));
+  ar(d.std_dev);
+  ar(static_cast<std::uint32_t>(d.log2_bound));
+}
+NoiseDistribution get_noise(Reader& r) {
+  const auto kind = r.get<std::uint32_t>();
+  const auto std_dev = r.get<double>();
+  const auto bound = r.get<std::uint32_t>();
+  try {
+    if (kind == 0) return NoiseDistribution::gaussian(std_dev);
+    if (kind == 1) return NoiseDistribution::tuniform(bound);
+  } catch (const InvalidArgument& e) {
+    r.fail(std::string("noise distribution: ") + e.what());
+  }
+  r.fail("unknown noise distribution kind " + std::to_string(kind));
+}
+
+void put_params(OutArchive& ar, const ParameterSet& p) {
+  put_string(ar, p.name);
+  put_string(ar, p.version);
+  for (std::size_t v : {p.n.value(), p.k.value(), p.N.value(), p.pbs.base_log.value(),
+                        p.pbs.levels.value(), p.ks.base_log.value(), p.ks.levels.value()}) {
+    ar(static_cast<std::uint64_t>(v));
+  }
+  put_noise(ar, p.lwe_noise);
+  put_noise(ar, p.glwe_noise);
+  ar(static_cast<std::uint32_t>(p.message_bits));
+  ar(static_cast<std::uint8_t>(p.boolean), static_cast<std::uint8_t>(p.insecure));
+  ar(p.claimed_security_bits);
+  put_string(ar, p.security_source);
+  put_string(ar, p.source);
+  ar(p.published_log2_pfail);
+}
+
+ParameterSet get_params(Reader& r, const FileHeader& h) {
+  std::string name = r.string("parameter name");
+  std::string version = r.string("parameter version");
+  std::uint64_t v[7];
+  for (auto& x : v) x = r.get<std::uint64_t>();
+  if (v[0] < 1 || v[0] > (1U << 16) || v[1] < 1 || v[1] > 16 || v[2] < 4 || v[2] > (1U << 17) ||
+      v[1] * v[2] > (1U << 18) || v[3] > 64 || v[4] > 64 || v[5] > 64 || v[6] > 64) {
+    r.fail("parameter dimensions out of range (n=" + std::to_string(v[0]) +
+           ", k=" + std::to_string(v[1]) + ", N=" + std::to_string(v[2]) + ")");
+  }
+  NoiseDistribution lwe = get_noise(r);
+  NoiseDistribution glwe = get_noise(r);
+  ParameterSet p{std::move(name),
+                 std::move(version),
+                 LweDimension(v[0]),
+                 GlweDimension(v[1]),
+                 PolynomialSize(v[2]),
+                 {DecompositionBaseLog(v[3]), DecompositionLevelCount(v[4])},
+                 {DecompositionBaseLog(v[5]), DecompositionLevelCount(v[6])},
+                 lwe,
+                 glwe,
+                 0,
+                 false,
+                 false,
+                 0.0,
+                 {},
+                 {},
+                 0.0};
+  p.message_bits = r.get<std::uint32_t>();
+  p.boolean = r.get<std::uint8_t>() != 0;
+  p.insecure = r.get<std::uint8_t>() != 0;
+  p.claimed_security_bits = r.get<double>();
+  p.security_source = r.string("security source");
+  p.source = r.string("parameter source");
+  p.published_log2_pfail = r.get<double>();
+  if (p.message_bits > kMaxMessageBits) r.fail("message precision out of range");
+  try {
+    check_parameters(p);
+  } catch (const InvalidArgument& e) {
+    r.fail(e.what());
+  }
+  if (parameter_fingerprint(p) != h.parameters) {
+    r.fail("the header's parameter fingerprint does not match the parameters in the file");
+  }
+  return p;
+}
+
+void put_tensor_info(OutArchive& ar, const ClientTensor& t) {
+  put_string(ar, t.name);
+  put_shape(ar, t.shape);
+  ar(t.range.lo, t.range.hi, static_cast<std::int32_t>(t.scale_log2));
+  ar(t.quantization.scale, t.quantization.zero_point);
+}
+
+ClientTensor get_tensor_info(Reader& r) {
+  ClientTensor t;
+  t.name = r.string("tensor name");
+  t.shape = r.shape("tensor shape");
+  t.range.lo = r.get<std::int64_t>();
+  t.range.hi = r.get<std::int64_t>();
+  t.scale_log2 = r.get<std::int32_t>();
+  t.quantization.scale = r.get<double>();
+  t.quantization.zero_point = r.get<std::int64_t>();
+  if (t.range.lo > t.range.hi) r.fail("tensor '" + t.name + "': empty range");
+  if (t.scale_log2 < 0 || t.scale_log2 > 63) r.fail("tensor '" + t.name + "': scale out of range");
+  if (bit_width_of(t.range.span()) + static_cast<unsigned>(t.scale_log2) > 64) {
+    r.fail("tensor '" + t.name + "': its range does not fit its scale");
+  }
+  if (!std::isfinite(t.quantization.scale) || t.quantization.scale <= 0.0) {
+    r.fail("tensor '" + t.name + "': quantization scale must be finite and positive");
+  }
+  return t;
+}
+
+FileHeader header_for(ObjectKind kind, const ParameterSet& p) {
+  FileHeader h;
+  h.kind = kind;
+  h.parameters = parameter_fingerprint(p);
+  return h;
+}
+
+void check_version(Reader& r) {
+  const auto version = r.get<std::uint32_t>();
+  if (version == 0 || version > kArtifactVersion) {
+    r.fail("artifact version " + std::to_string(version) +
+           " is not supported (this lutfhe "
+           "reads up to " +
+           std::to_string(kArtifactVersion) + ")");
+  }
+}
+
+void put_node(OutArchive& ar, const Node& n) {
+  ar(static_cast<std::uint8_t>(n.op));
+  ar(static_cast<std::uint64_t>(n.inputs.size()));
+  for (NodeId in : n.inputs) ar(static_cast<std::uint32_t>(in));
+  put_shape(ar, n.shape);
+  put_string(ar, n.name);
+  ar(n.declared_range.lo, n.declared_range.hi);
+  put_ints(ar, n.weights);
+  put_ints(ar, n.bias);
+  for (std::size_t v :
+       {n.conv.kernel_h, n.conv.kernel_w, n.conv.stride_h, n.conv.stride_w, n.conv.pad_h,
+        n.conv.pad_w, n.pool.kernel_h, n.pool.kernel_w, n.pool.stride_h, n.pool.stride_w}) {
+    ar(static_cast<std::uint64_t>(v));
+  }
+  ar(static_cast<std::uint32_t>(n.round_bits));
+  ar(static_cast<std::uint64_t>(n.functions.size()));
+  for (const LookupFunction& f : n.functions) {
+    if (!f.is_table()) {
+      throw InvalidArgument("save_server_circuit: lookup '" + n.name +
+                            "' holds a C++ function; compile the circuit first");
+    }
+    ar(f.first(), f.step());
+    put_ints(ar, f.values());
+  }
+}
+
+Node get_node(Reader& r) {
+  Node n;
+  const auto op = r.get<std::uint8_t>();
+  if (op > kLastOpKind) r.fail("unknown op " + std::to_string(op));
+  n.op = static_cast<OpKind>(op);
+  n.inputs.resize(r.count(4, "node inputs"));
+  if (n.inputs.size() > 2) r.fail("a node has " + std::to_string(n.inputs.size()) + " inputs");
+  for (auto& in : n.inputs) in = r.get<std::uint32_t>();
+  n.shape = r.shape("node shape");
+  n.name = r.string("node name");
+  n.declared_range.lo = r.get<std::int64_t>();
+  n.declared_range.hi = r.get<std::int64_t>();
+  n.weights = r.int_vector("weights");
+  n.bias = r.int_vector("bias");
+  std::uint64_t a[10];
+  for (auto& x : a) {
+    x = r.get<std::uint64_t>();
+    if (x > (1U << 16)) r.fail("convolution or pooling attribute out of range");
+  }
+  n.conv = {a[0], a[1], a[2], a[3], a[4], a[5]};
+  n.pool = {a[6], a[7], a[8], a[9]};
+  n.round_bits = r.get<std::uint32_t>();
+  const auto functions = r.count(24, "lookup functions");
+  for (std::uint64_t i = 0; i < functions; ++i) {
+    const auto first = r.get<std::int64_t>();
+    const auto step = r.get<std::int64_t>();
+    std::vector<std::int64_t> values = r.int_vector("lookup table");
+    try {
+      n.functions.push_back(LookupFunction::table(first, std::move(values), step));
+    } catch (const InvalidArgument& e) {
+      r.fail(e.what());
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+void save_client_spec(const std::filesystem::path& path, const ClientSpec& spec) {
+  write_object_file(path, header_for(ObjectKind::kClientSpec, spec.params), false,
+                    [&](std::ostream& os) {
+                      OutArchive ar(os);
+                      ar(kArtifactVersion);
+                      put_params(ar, spec.params);
+                      put_string(ar, spec.description);
+                      ar(static_cast<std::uint64_t>(spec.inputs.size()));
+                      for (const auto& t : spec.inputs) put_tensor_info(ar, t);
+                      ar(static_cast<std::uint64_t>(spec.outputs.size()));
+                      for (const auto& t : spec.outputs) put_tensor_info(ar, t);
+                    });
+}
+
+ClientSpec load_client_spec(const std::filesystem::path& path) {
+  std::optional<ClientSpec> out;
+  read_object_file(path, ObjectKind::kClientSpec, [&](const FileHeader& h, std::istream& is) {
+    InArchive ar(is);
+    Reader r(ar, path, h.payload_size);
+    check_version(r);
+    ParameterSet params = get_params(r, h);
+    out.emplace(ClientSpec{std::move(params), {}, {}, r.string("description")});
+    const auto inputs = r.count(64, "inputs");
+    for (std::uint64_t i = 0; i < inputs; ++i) out->inputs.push_back(get_tensor_info(r));
+    const auto outputs = r.count(64, "outputs");
+    for (std::uint64_t i = 0; i < outputs; ++i) out->outputs.push_back(get_tensor_info(r));
+    if (out->inputs.empty() || out->outputs.empty()) r.fail("a spec needs inputs and outputs");
+  });
+  return std::move(*out);
+}
+
+ParameterSet parameters_from_spec(const std::filesystem::path& spec_path) {
+  return load_client_spec(spec_path).params;
+}
+
+void save_server_circuit(const std::filesystem::path& path, const CompiledCircuit& compiled) {
+  write_object_file(path, header_for(ObjectKind::kServerCircuit, compiled.params), false,
+                    [&](std::ostream& os) {
+                      OutArchive ar(os);
+                      ar(kArtifactVersion);
+                      put_params(ar, compiled.params);
+                      ar(static_cast<std::uint32_t>(compiled.rounding_bits));
+                      ar(static_cast<std::uint8_t>(compiled.rounding_mode));
+                      const auto& nodes = compiled.circuit.nodes();
+                      ar(static_cast<std::uint64_t>(nodes.size()));
+                      for (std::size_t i = 0; i < nodes.size(); ++i) {
+                        put_node(ar, nodes[i]);
+                        ar(compiled.plans[i].range.lo, compiled.plans[i].range.hi);
+                      }
+                      const auto& outputs = compiled.circuit.outputs();
+                      ar(static_cast<std::uint64_t>(outputs.size()));
+                      for (NodeId o : outputs) ar(static_cast<std::uint32_t>(o));
+                    });
+}
+
+CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
+  std::optional<CompiledCircuit> out;
+  read_object_file(path, ObjectKind::kServerCircuit, [&](const FileHeader& h, std::istream& is) {
+    InArchive ar(is);
+    Reader r(ar, path, h.payload_size);
+    check_version(r);
+    ParameterSet params = get_params(r, h);
+    const auto rounding_bits = r.get<std::uint32_t>();
+    if (rounding_bits < 1 || rounding_bits > kMaxMessageBits) {
+      r.fail("rounding bits " + std::to_string(rounding_bits) + " out of range");
+    }
+    const auto mode = r.get<std::uint8_t>();
+    if (mode > static_cast<std::uint8_t>(RoundingMode::kApproximate)) {
+      r.fail("unknown rounding mode " + std::to_string(mode));
+    }
+    Circuit circuit;
+    std::vector<Range> ranges;
+    const auto count = r.count(64, "nodes");
+    for (std::uint64_t i = 0; i < count; ++i) {
+      Node n = get_node(r);
+      Range range{r.get<std::int64_t>(), r.get<std::int64_t>()};
+      if (range.lo > range.hi) r.fail("node " + std::to_string(i) + ": empty range");
+      try {
+        circuit.append(std::move(n));
+      } catch (const InvalidArgument& e) {
+        r.fail(e.what());
+      }
+      ranges.push_back(range);
+    }
+    const auto outputs = r.count(4, "outputs");
+    if (outputs == 0) r.fail("the circuit has no outputs");
+    try {
+      for (std::uint64_t i = 0; i < outputs; ++i) circuit.mark_output(r.get<std::uint32_t>());
+      for (NodeId id = 0; id < circuit.size(); ++id) {
+        const Node& n = circuit.node(id);
+        if (n.op == OpKind::kLookup && n.round_bits > 40) r.fail("round bits out of range");
+      }
+      Plan plan = plan_circuit(circuit, ranges, rounding_bits, static_cast<RoundingMode>(mode));
+      const unsigned log2_n = params.log2_two_n() - 1;
+      for (const NoiseSite& s : plan.sites) {
+        if (s.bootstraps() && s.precision + 1 > log2_n) {
+          r.fail("a " + std::to_string(s.precision) +
+                 "-bit table does not fit N=" + std::to_string(params.N.value()));
+        }
+      }
+      out.emplace(CompiledCircuit{std::move(circuit), std::move(plan.plans), std::move(plan.sites),
+                                  std::move(params), rounding_bits,
+                                  static_cast<RoundingMode>(mode)});
+    } catch (const InvalidArgument& e) {
+      r.fail(e.what());
+    }
+  });
+  return std::move(*out);
+}
+
+}  // namespace lutfhe::compiler

@@ -1,0 +1,338 @@
+#include "compiler/compile.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+#include "compiler/fhe_plan.hpp"
+#include "compiler/range_analysis.hpp"
+#include "core/errors.hpp"
+
+namespace lutfhe::compiler {
+namespace {
+
+std::vector<Range> analyse(const Circuit& c, std::span<const Sample> calibration,
+                           RoundingSemantics semantics) {
+  return calibration.empty() ? worst_case_ranges(c, semantics)
+                             : observed_ranges(c, calibration, semantics);
+}
+
+std::size_t argmax(const Tensor& t) {
+  return static_cast<std::size_t>(std::max_element(t.begin(), t.end()) - t.begin());
+}
+
+// Agreement of the rounded circuit with the model on the calibration samples.
+void measure_agreement(const Circuit& model, const Circuit& rounded,
+                       std::span<const Sample> calibration, RoundingCandidate& out) {
+  if (calibration.empty()) return;
+  const bool classifier =
+      model.outputs().size() == 1 && element_count(model.node(model.outputs()[0]).shape) > 1;
+  std::size_t agree = 0;
+  double abs_error = 0.0;
+  std::size_t elements = 0;
+  for (const Sample& s : calibration) {
+    const auto clear = evaluate_clear(model, s, RoundingSemantics::kModel);
+    const auto approx = evaluate_clear(rounded, s, RoundingSemantics::kCompiled);
+    bool same = true;
+    for (std::size_t o = 0; o < clear.size(); ++o) {
+      for (std::size_t e = 0; e < clear[o].size(); ++e) {
+        abs_error += std::abs(static_cast<double>(clear[o][e] - approx[o][e]));
+        ++elements;
+        if (clear[o][e] != approx[o][e]) same = false;
+      }
+    }
+    if (classifier ? argmax(clear[0]) == argmax(approx[0]) : same) ++agree;
+  }
+  out.agreement = static_cast<double>(agree) / static_cast<double>(calibration.size());
+  out.mean_abs_error = elements ? abs_error / static_cast<double>(elements) : 0.0;
+}
+
+std::string fmt(const char* format, double v) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+std::string bytes(double b) {
+  if (b >= 1024.0 * 1024 * 1024) return fmt("%.2f GiB", b / (1024.0 * 1024 * 1024));
+  if (b >= 1024.0 * 1024) return fmt("%.1f MiB", b / (1024.0 * 1024));
+  if (b >= 1024.0) return fmt("%.1f KiB", b / 1024.0);
+  return fmt("%.0f B", b);
+}
+
+std::string node_label(const Circuit& c, NodeId id) {
+  const Node& n = c.node(id);
+  std::string s(op_name(n.op));
+  if (!n.name.empty()) s += " '" + n.name + "'";
+  return s;
+}
+
+}  // namespace
+
+std::vector<Range> apply_rounding(Circuit& circuit, std::span<const Range> base, unsigned r,
+                                  std::span<const Sample> calibration) {
+  std::vector<Range> ranges(base.begin(), base.end());
+  for (int iteration = 0; iteration < 16; ++iteration) {
+    for (NodeId id = 0; id < circuit.size(); ++id) {
+      Node& n = circuit.mutable_node(id);
+      if (n.op == OpKind::kLookup) n.round_bits = rounding_bits_for(ranges[n.inputs[0]], r);
+    }
+    std::vector<Range> next =
+        hull(ranges, analyse(circuit, calibration, RoundingSemantics::kCompiled));
+    if (next == ranges) return ranges;
+    ranges = std::move(next);
+  }
+  throw Error("rounding and range analysis did not reach a fixed point in 16 rounds");
+}
+
+Circuit materialize_tables(const Circuit& rounded, std::span<const NodePlan> plans) {
+  Circuit out;
+  for (NodeId id = 0; id < rounded.size(); ++id) {
+    Node n = rounded.node(id);
+    if (n.op == OpKind::kLookup) {
+      const LookupPlan& lp = plans[id].lookup;
+      std::vector<LookupFunction> tables;
+      if (plans[id].live) {
+        const std::int64_t step = std::int64_t{1} << lp.round_bits;
+        for (const auto& t : lp.tables) {
+          tables.push_back(LookupFunction::table(lp.index_first * step, t, step));
+        }
+      } else {
+        tables.assign(n.functions.size(), LookupFunction::table(0, {0}));
+      }
+      n.functions = std::move(tables);
+    }
+    out.append(std::move(n));
+  }
+  for (NodeId o : rounded.outputs()) out.mark_output(o);
+  return out;
+}
+
+CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
+                      const CompileOptions& options) {
+  model.validate();
+  if (model.outputs().empty()) throw InvalidArgument("the circuit has no outputs");
+  for (const Node& n : model.nodes()) {
+    if (n.op == OpKind::kLookup && n.round_bits != 0) {
+      throw InvalidArgument("compile: lookups of the model must have round_bits 0");
+    }
+  }
+  CompileReport report;
+  report.calibrated = !calibration.empty();
+  report.calibration_samples = calibration.size();
+  report.targets = options.targets;
+  const std::vector<Range> base = analyse(model, calibration, RoundingSemantics::kModel);
+
+  std::vector<unsigned> rs;
+  if (options.rounding_bits) {
+    rs.push_back(*options.rounding_bits);
+  } else if (calibration.empty()) {
+    rs.push_back(options.default_rounding_bits);
+  } else {
+    for (unsigned r = options.min_rounding_bits; r <= options.max_rounding_bits; ++r) {
+      rs.push_back(r);
+    }
+  }
+
+  struct Attempt {
+    Circuit rounded;
+    std::vector<Range> ranges;
+    Plan plan;
+    std::vector<ParameterCandidate> ranking;
+  };
+  std::vector<Attempt> attempts;
+  for (unsigned r : rs) {
+    if (r < 1 || r > 16)
+      throw InvalidArgument("rounding bits must be 1..16, got " + std::to_string(r));
+    Attempt a{model, {}, {}, {}};
+    a.ranges = apply_rounding(a.rounded, base, r, calibration);
+    RoundingCandidate cand;
+    cand.rounding_bits = r;
+    measure_agreement(model, a.rounded, calibration, cand);
+    a.plan = plan_circuit(a.rounded, a.ranges, r, options.rounding_mode);
+    cand.bootstraps = bootstrap_count(a.plan.sites);
+    if (options.parameters) {
+      ParameterCandidate pc{
+          *options.parameters, estimate_ks_pbs_ms(*options.parameters, options.cost),
+          evaluate_failure(*options.parameters, a.plan.sites, options.targets), false};
+      if (pc.failure.feasible) {
+        a.ranking.push_back(pc);
+      } else {
+        cand.infeasible_reason = pc.failure.reason;
+      }
+    } else {
+      a.ranking = rank_parameters(a.plan.sites, options.targets, options.search, options.cost);
+      if (a.ranking.empty()) cand.infeasible_reason = "no parameter set meets the targets";
+    }
+    if (!a.ranking.empty()) {
+      cand.parameters = a.ranking.front();
+      cand.estimated_ms = static_cast<double>(cand.bootstraps) * a.ranking.front().ms_per_bootstrap;
+    }
+    report.candidates.push_back(cand);
+    attempts.push_back(std::move(a));
+  }
+
+  // The cheapest candidate that is feasible and accurate enough; else the most accurate
+  // feasible one.
+  std::optional<std::size_t> chosen;
+  for (std::size_t i = 0; i < report.candidates.size(); ++i) {
+    const auto& c = report.candidates[i];
+    if (!c.parameters || c.agreement < options.min_agreement) continue;
+    if (!chosen || c.estimated_ms < report.candidates[*chosen].estimated_ms) chosen = i;
+  }
+  if (!chosen) {
+    for (std::size_t i = 0; i < report.candidates.size(); ++i) {
+      const auto& c = report.candidates[i];
+      if (!c.parameters) continue;
+      if (!chosen || c.agreement > report.candidates[*chosen].agreement) chosen = i;
+    }
+  }
+  if (!chosen) {
+    std::string why;
+    for (const auto& c : report.candidates) {
+      why += "\n  r=" + std::to_string(c.rounding_bits) + ": " + c.infeasible_reason;
+    }
+    throw Error("no parameter set makes this circuit meet its failure target:" + why);
+  }
+  Attempt& a = attempts[*chosen];
+  const RoundingCandidate& cand = report.candidates[*chosen];
+
+  CompiledCircuit cc{materialize_tables(a.rounded, a.plan.plans),
+                     std::move(a.plan.plans),
+                     std::move(a.plan.sites),
+                     cand.parameters->params,
+                     cand.rounding_bits,
+                     options.rounding_mode};
+
+  report.rounding_bits = cand.rounding_bits;
+  report.rounding_mode = options.rounding_mode;
+  report.alternatives = a.ranking;
+  report.params = cc.params;
+  report.ms_per_bootstrap = cand.parameters->ms_per_bootstrap;
+  report.bootstraps = cand.bootstraps;
+  report.estimated_ms = cand.estimated_ms;
+  const FailureSummary f = evaluate_failure(cc.params, cc.sites, options.targets);
+  report.worst_log2_pfail = f.worst_log2_pfail;
+  report.log2_circuit_pfail = f.log2_global_pfail;
+  report.evaluation_key_bytes = evaluation_key_bytes(cc.params);
+  report.ciphertext_bytes = ciphertext_bytes(cc.params);
+  for (NodeId id : cc.circuit.inputs()) {
+    report.input_ciphertexts += element_count(cc.circuit.node(id).shape);
+  }
+  for (NodeId id : cc.circuit.outputs()) {
+    report.output_ciphertexts += element_count(cc.circuit.node(id).shape);
+  }
+  for (NodeId id = 0; id < cc.circuit.size(); ++id) {
+    const Node& n = cc.circuit.node(id);
+    if (!cc.plans[id].live || (n.op != OpKind::kLookup && n.op != OpKind::kRound)) continue;
+    const LookupPlan& lp = cc.plans[id].lookup;
+    LayerReport layer;
+    layer.node = id;
+    layer.label = node_label(cc.circuit, id);
+    layer.shape = n.shape;
+    layer.input_range = cc.plans[n.inputs[0]].range;
+    layer.accumulator_bits = std::max(1U, bit_width_of(layer.input_range.span()));
+    layer.round_bits = lp.round_bits;
+    layer.table_bits = lp.table_bits;
+    layer.chunks = lp.chunks;
+    layer.bootstraps = 0;
+    layer.worst_log2_pfail = -std::numeric_limits<double>::infinity();
+    for (std::size_t s = 0; s < cc.sites.size(); ++s) {
+      if (cc.sites[s].node != id || !cc.sites[s].bootstraps()) continue;
+      layer.bootstraps += cc.sites[s].count;
+      layer.worst_log2_pfail = std::max(layer.worst_log2_pfail, f.site_log2_pfail[s]);
+      if (lp.approximate)
+        layer.approximate_step_rate = approximate_step_rate(cc.params, cc.sites[s]);
+    }
+    report.layers.push_back(layer);
+  }
+  return CompileResult{std::move(cc), std::move(report)};
+}
+
+std::string CompileReport::text() const {
+  std::ostringstream os;
+  os << "calibration: "
+     << (calibrated ? std::to_string(calibration_samples) + " samples (observed ranges)"
+                    : std::string("none (worst-case ranges)"))
+     << "\n";
+  os << "failure target: "
+     << (targets.log2_global_p_error
+             ? "global p_error 2^" + fmt("%.1f", *targets.log2_global_p_error)
+             : "p_error 2^" + fmt("%.1f", targets.log2_p_error) + " per bootstrap")
+     << "\nrounding: "
+     << (rounding_mode == RoundingMode::kExact
+             ? "exact (low bits removed by extra bootstraps; execute == simulate)"
+             : "approximate (box method; execute may differ from simulate by one table step "
+               "near rounding boundaries)")
+     << "\n\nrounding bits r (the most bits a table reads):\n";
+  os << "  r  agreement  mean|err|  bootstraps  parameters                               est. ms\n";
+  for (const auto& c : candidates) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-2u %8.2f%%  %9.3f  %10zu  %-40s %8.1f%s\n",
+                  c.rounding_bits, 100.0 * c.agreement, c.mean_abs_error, c.bootstraps,
+                  c.parameters ? c.parameters->params.display_name().c_str() : "(none feasible)",
+                  c.estimated_ms, c.rounding_bits == rounding_bits ? "  <- chosen" : "");
+    os << line;
+  }
+  os << "\nlayers (lookups and rounds):\n";
+  os << "  node  layer                          shape         acc.range             acc.bits  "
+        "k  q  chunks   bootstraps  log2 p_fail\n";
+  for (const auto& l : layers) {
+    std::string chunks;
+    for (unsigned c : l.chunks) chunks += (chunks.empty() ? "" : "+") + std::to_string(c);
+    if (chunks.empty()) chunks = "-";
+    const std::string range =
+        "[" + std::to_string(l.input_range.lo) + ", " + std::to_string(l.input_range.hi) + "]";
+    char line[320];
+    std::snprintf(line, sizeof line, "  %-5u %-30s %-13s %-21s %8u  %-2u %-2u %-8s %10zu  %11.1f\n",
+                  l.node, l.label.c_str(), to_string(l.shape).c_str(), range.c_str(),
+                  l.accumulator_bits, l.round_bits, l.table_bits, chunks.c_str(), l.bootstraps,
+                  l.worst_log2_pfail);
+    os << line;
+    if (l.approximate_step_rate > 0.0) {
+      os << fmt(
+          "        approximate rounding: about %.2f%% of these lookups read a neighbouring "
+          "entry\n",
+          100.0 * l.approximate_step_rate);
+    }
+  }
+  if (!params) return os.str();
+  const ParameterSet& params = *this->params;
+  os << "\nparameters: " << params.display_name() << " (" << params.version << ")\n";
+  os << "  n=" << params.n.value() << " k=" << params.k.value() << " N=" << params.N.value()
+     << " pbs 2^" << params.pbs.base_log.value() << "x" << params.pbs.levels.value() << " ks 2^"
+     << params.ks.base_log.value() << "x" << params.ks.levels.value() << " lwe noise "
+     << params.lwe_noise.describe() << " glwe noise " << params.glwe_noise.describe() << "\n";
+  os << "  security: "
+     << (params.insecure ? std::string("NONE (INSECURE test set)")
+                         : fmt("%.0f bits", params.claimed_security_bits))
+     << " — " << params.security_source << "\n";
+  if (alternatives.size() > 1) {
+    os << "  other feasible sets:";
+    for (std::size_t i = 1; i < alternatives.size() && i < 6; ++i) {
+      os << " " << alternatives[i].params.name
+         << fmt(" (%.1f ms)", alternatives[i].ms_per_bootstrap);
+    }
+    os << "\n";
+  }
+  os << "\nbootstraps per evaluation: " << bootstraps << "\n";
+  os << "estimated time: " << fmt("%.2f", ms_per_bootstrap) << " ms per KS-PBS, "
+     << fmt("%.1f", estimated_ms) << " ms per evaluation on one thread (cost model)\n";
+  os << "predicted p_fail: worst bootstrap 2^" << fmt("%.1f", worst_log2_pfail)
+     << ", whole circuit 2^" << fmt("%.1f", log2_circuit_pfail) << "\n";
+  os << "sizes: evaluation key " << bytes(evaluation_key_bytes) << ", ciphertext "
+     << bytes(ciphertext_bytes) << " (" << input_ciphertexts
+     << " in = " << bytes(ciphertext_bytes * static_cast<double>(input_ciphertexts)) << ", "
+     << output_ciphertexts
+     << " out = " << bytes(ciphertext_bytes * static_cast<double>(output_ciphertexts))
+     << " per sample)\n";
+  return os.str();
+}
+
+std::size_t bootstrap_count(const CompiledCircuit& c) {
+  return bootstrap_count(c.sites);
+}
+
+}  // namespace lutfhe::compiler

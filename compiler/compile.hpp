@@ -1,0 +1,101 @@
+// The compiler's entry point: range analysis, the choice of rounding bits, the encrypted plan
+// and the parameter set, with a report of every decision.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "compiler/clear_evaluator.hpp"
+#include "compiler/compiled_circuit.hpp"
+#include "compiler/cost_model.hpp"
+#include "compiler/parameter_search.hpp"
+
+namespace lutfhe::compiler {
+
+struct CompileOptions {
+  FailureTargets targets;  // default: p_fail ≤ 2^-40 for every bootstrap
+  // r: the most bits any table reads. Unset: chosen from the calibration data (the cheapest r
+  // in [min, max] whose outputs agree with the clear model on at least min_agreement of the
+  // samples), or default_rounding_bits without calibration data.
+  std::optional<unsigned> rounding_bits;
+  RoundingMode rounding_mode = RoundingMode::kExact;
+  unsigned min_rounding_bits = 2;
+  unsigned max_rounding_bits = 8;
+  unsigned default_rounding_bits = 6;
+  double min_agreement = 0.99;
+  // A fixed parameter set instead of the search (a named set; TOY in tests).
+  std::optional<ParameterSet> parameters;
+  SearchSpace search;
+  CostModel cost;
+};
+
+// One value of r that was considered.
+struct RoundingCandidate {
+  unsigned rounding_bits = 0;
+  double agreement = 1.0;       // argmax (one vector output) or exact-output agreement
+  double mean_abs_error = 0.0;  // mean |rounded − clear| over output elements
+  std::size_t bootstraps = 0;
+  std::optional<ParameterCandidate> parameters;  // cheapest feasible set, if any
+  std::string infeasible_reason;
+  double estimated_ms = 0.0;  // bootstraps × ms per bootstrap (one thread)
+};
+
+struct LayerReport {
+  NodeId node = 0;
+  std::string label;  // "lookup 'fc1.act'"
+  Shape shape;
+  Range input_range;          // range entering the rounding / lookup
+  unsigned accumulator_bits;  // width of that range
+  unsigned round_bits;        // k
+  unsigned table_bits;        // q
+  std::vector<unsigned> chunks;
+  std::size_t bootstraps;              // per evaluation
+  double worst_log2_pfail;             // over this node's bootstraps
+  double approximate_step_rate = 0.0;  // approximate lookups: predicted off-by-one-step rate
+};
+
+struct CompileReport {
+  bool calibrated = false;
+  std::size_t calibration_samples = 0;
+  std::vector<RoundingCandidate> candidates;
+  unsigned rounding_bits = 0;
+  RoundingMode rounding_mode = RoundingMode::kExact;
+  std::vector<LayerReport> layers;
+  std::vector<ParameterCandidate> alternatives;  // feasible sets for the chosen r, cheapest first
+  std::optional<ParameterSet> params;
+  FailureTargets targets;
+  double ms_per_bootstrap = 0.0;
+  std::size_t bootstraps = 0;
+  double estimated_ms = 0.0;  // one thread
+  double worst_log2_pfail = 0.0;
+  double log2_circuit_pfail = 0.0;
+  double evaluation_key_bytes = 0.0;
+  double ciphertext_bytes = 0.0;
+  std::size_t input_ciphertexts = 0;
+  std::size_t output_ciphertexts = 0;
+
+  // A readable multi-line report.
+  std::string text() const;
+};
+
+struct CompileResult {
+  CompiledCircuit compiled;
+  CompileReport report;
+};
+
+// `model` holds the quantized model with round bits 0 on its lookups. `calibration` may be
+// empty (worst-case ranges are then used).
+CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
+                      const CompileOptions& options = {});
+
+// Sets every lookup's round bits for r and returns the ranges of the rounded circuit (the
+// fixed point of rounding and range analysis, hulled with `base`).
+std::vector<Range> apply_rounding(Circuit& circuit, std::span<const Range> base, unsigned r,
+                                  std::span<const Sample> calibration);
+
+// The circuit with its lookups' functions replaced by the plan's tables (what is stored).
+Circuit materialize_tables(const Circuit& rounded, std::span<const NodePlan> plans);
+
+}  // namespace lutfhe::compiler

@@ -1,0 +1,47 @@
+#include "compiler/cost_model.hpp"
+
+#include <cmath>
+
+namespace lutfhe::compiler {
+namespace {
+
+double transform_flops(double big_n) {
+  const double m = big_n / 2.0;
+  return 5.0 * m * std::log2(m) + 6.0 * m;
+}
+
+}  // namespace
+
+double blind_rotation_flops(const ParameterSet& p) {
+  const double k1 = static_cast<double>(p.k.value() + 1);
+  const double l = static_cast<double>(p.pbs.levels.value());
+  const double big_n = static_cast<double>(p.N.value());
+  const double ep = (k1 * l + k1) * transform_flops(big_n) + 8.0 * k1 * k1 * l * (big_n / 2.0);
+  return static_cast<double>(p.n.value()) * ep;
+}
+
+double keyswitch_operations(const ParameterSet& p) {
+  return 2.0 * static_cast<double>(p.big_dimension().value()) *
+         static_cast<double>(p.ks.levels.value()) * static_cast<double>(p.n.value() + 1);
+}
+
+double estimate_ks_pbs_ms(const ParameterSet& p, const CostModel& model) {
+  return model.ms_per_mflop_blind_rotation * blind_rotation_flops(p) * 1e-6 +
+         model.ms_per_mop_keyswitch * keyswitch_operations(p) * 1e-6;
+}
+
+double evaluation_key_bytes(const ParameterSet& p) {
+  const double k1 = static_cast<double>(p.k.value() + 1);
+  const double bsk = static_cast<double>(p.n.value()) * k1 * k1 *
+                     static_cast<double>(p.pbs.levels.value()) * static_cast<double>(p.N.value());
+  const double ksk = static_cast<double>(p.big_dimension().value()) *
+                     static_cast<double>(p.ks.levels.value()) *
+                     static_cast<double>(p.n.value() + 1);
+  return 8.0 * (bsk + ksk);
+}
+
+double ciphertext_bytes(const ParameterSet& p) {
+  return 8.0 * static_cast<double>(p.big_dimension().value() + 1);
+}
+
+}  // namespace lutfhe::compiler

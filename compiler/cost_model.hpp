@@ -1,0 +1,36 @@
+// Estimated time of one KS-PBS, for choosing between parameter sets and for the compile
+// report.
+//
+// The work is counted like bench/flop_floor.cpp: with M = N/2 and F(N) = 5·M·log2(M) + 6·M the
+// flops of one negacyclic transform, one external product costs
+//   EP = ((k+1)·l + (k+1))·F(N) + 8·(k+1)²·l·M
+// and a blind rotation n·EP; the key switch costs KS = 2·k·N·l_ks·(n+1) operations. The time is
+//   t = a·(n·EP) + b·KS.
+// a and b were fitted once (relative least squares) to single-thread KS-PBS timings measured
+// on the development machine (bench/RESULTS.md, Xeon with AVX-512, 2 cores, November 2026):
+// TFHE_LIB 7.37 ms, BOOL_128 9.84, PBS_2BIT 8.06, PBS_4BIT 11.87, TOY 2.63, PBS_6BIT ≈ 110.
+// The fit reproduces them within 20 % (PBS_6BIT is 12 % under: large N runs out of cache).
+#pragma once
+
+#include "core/parameters.hpp"
+
+namespace lutfhe::compiler {
+
+struct CostModel {
+  double ms_per_mflop_blind_rotation = 0.047861;  // ≈ 20.9 GFLOP/s
+  double ms_per_mop_keyswitch = 0.071109;         // ≈ 14.1 G key-switch ops/s
+};
+
+// Flops of one blind rotation and operations of one key switch (the counts above).
+double blind_rotation_flops(const ParameterSet& p);
+double keyswitch_operations(const ParameterSet& p);
+
+// Estimated milliseconds of one KS-PBS on one thread.
+double estimate_ks_pbs_ms(const ParameterSet& p, const CostModel& model = CostModel{});
+
+// Bytes of the evaluation key in its standard form (bootstrapping key n·(k+1)²·l·N and
+// key-switching key k·N·l_ks·(n+1) torus elements) and of one ciphertext under the big key.
+double evaluation_key_bytes(const ParameterSet& p);
+double ciphertext_bytes(const ParameterSet& p);
+
+}  // namespace lutfhe::compiler

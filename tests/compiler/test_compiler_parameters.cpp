@@ -1,0 +1,260 @@
+// Parameter selection (failure targets, the security curve, cost order), the measured failure
+// rate of an enlarged-failure configuration against the model's prediction, and artifacts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "compiler/artifacts.hpp"
+#include "compiler/compile.hpp"
+#include "compiler/execute.hpp"
+#include "compiler/fhe_plan.hpp"
+#include "compiler/range_analysis.hpp"
+#include "compiler/security.hpp"
+#include "compiler/simulate.hpp"
+#include "core/file_format.hpp"
+#include "random_circuits.hpp"
+#include "test_support.hpp"
+
+namespace lutfhe::testing {
+namespace {
+
+using namespace compiler;
+
+TEST(SecurityCurve, Values) {
+  EXPECT_NEAR(secure_log2_std_dev_128(800), -0.025696778711484593 * 800 + 2.675931372549016, 1e-12);
+  EXPECT_NEAR(secure_log2_std_dev_128(2048), -49.95, 0.01);
+  EXPECT_EQ(secure_log2_std_dev_128(1U << 14), kMinLog2StdDev);  // floored at 2^-62
+  EXPECT_THROW(secure_log2_std_dev_128(449), InvalidArgument);
+  const ParameterSet p =
+      make_searched_parameters(742, 1, 2048, {DecompositionBaseLog(16), DecompositionLevelCount(2)},
+                               {DecompositionBaseLog(3), DecompositionLevelCount(5)}, 4);
+  EXPECT_TRUE(meets_128_bit_curve(p));
+  EXPECT_EQ(p.claimed_security_bits, 128.0);
+  EXPECT_FALSE(p.insecure);
+  EXPECT_NE(p.security_source.find("0.025696778711484593"), std::string::npos);
+  EXPECT_FALSE(meets_128_bit_curve(find_parameter_set("TOY")));
+}
+
+// Noise sites of a random circuit with rounding (exact truncation chains included).
+std::vector<NoiseSite> sites_of(std::uint64_t seed, unsigned r) {
+  TestRng rng(seed);
+  RandomCircuitOptions o;
+  o.inputs = 8;
+  o.input_bits = 3;
+  o.max_weight = 3;
+  o.hidden = 4;
+  Circuit c = random_circuit(rng, o);
+  const auto samples = random_samples(rng, c, 16);
+  const auto base = observed_ranges(c, samples, RoundingSemantics::kModel);
+  const auto ranges = apply_rounding(c, base, r, samples);
+  return plan_circuit(c, ranges, r).sites;
+}
+
+TEST(ParameterSelection, ChosenSetMeetsTargetsAndCurve) {
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    LUTFHE_TRACE_SEED(seed);
+    for (unsigned r : {2U, 4U}) {
+      const auto sites = sites_of(seed, r);
+      for (double target : {-40.0, -20.0}) {
+        FailureTargets t;
+        t.log2_p_error = target;
+        const auto ranked = rank_parameters(sites, t);
+        ASSERT_FALSE(ranked.empty());
+        for (std::size_t i = 0; i < ranked.size(); ++i) {
+          const auto& c = ranked[i];
+          const FailureSummary f = evaluate_failure(c.params, sites, t);
+          EXPECT_TRUE(f.feasible) << c.params.name << ": " << f.reason;
+          EXPECT_LE(f.worst_log2_pfail, target);
+          EXPECT_FALSE(c.params.insecure);
+          EXPECT_GE(c.params.claimed_security_bits, 128.0);
+          if (c.searched) {
+            EXPECT_TRUE(meets_128_bit_curve(c.params)) << c.params.name;
+            EXPECT_GE(c.params.n.value(), kMinSecureDimension);
+          }
+          if (i > 0) {
+            EXPECT_LE(ranked[i - 1].ms_per_bootstrap, c.ms_per_bootstrap);
+          }
+        }
+        // The search may only beat the named sets, never lose to them.
+        EXPECT_TRUE(ranked.front().searched || !search_parameters(sites, t));
+      }
+    }
+  }
+}
+
+TEST(ParameterSelection, GlobalTarget) {
+  const auto sites = sites_of(3, 3);
+  FailureTargets t;
+  t.log2_global_p_error = -30.0;
+  const auto ranked = rank_parameters(sites, t);
+  ASSERT_FALSE(ranked.empty());
+  const FailureSummary f = evaluate_failure(ranked.front().params, sites, t);
+  EXPECT_TRUE(f.feasible);
+  EXPECT_LE(f.log2_global_pfail, -30.0);
+  // Summing count·p_fail over the sites.
+  double sum = 0.0;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    sum += static_cast<double>(sites[i].count) * std::exp2(f.site_log2_pfail[i]);
+  }
+  EXPECT_NEAR(std::log2(sum), f.log2_global_pfail, 1e-6);
+  // A stricter target costs at least as much.
+  t.log2_global_p_error = -80.0;
+  const auto strict = rank_parameters(sites, t);
+  ASSERT_FALSE(strict.empty());
+  EXPECT_GE(strict.front().ms_per_bootstrap, ranked.front().ms_per_bootstrap);
+}
+
+TEST(ParameterSelection, NamedSetsWhenTheyFit) {
+  // One 4-bit lookup of a fresh input: PBS_4BIT was published for this.
+  Circuit c;
+  const NodeId x = c.input({4}, {0, 15}, "x");
+  c.mark_output(
+      c.lookup(x, LookupFunction::function([](std::int64_t v) { return 15 - v; }, "15-x")));
+  const auto ranges = worst_case_ranges(c, RoundingSemantics::kCompiled);
+  const auto sites = plan_circuit(c, ranges, 4).sites;
+  SearchSpace named_only;
+  named_only.search = false;
+  const auto ranked = rank_parameters(sites, FailureTargets{}, named_only);
+  ASSERT_FALSE(ranked.empty());
+  bool has_4bit = false;
+  for (const auto& r : ranked) has_4bit |= r.params.name == "PBS_4BIT";
+  EXPECT_TRUE(has_4bit);
+}
+
+// A failure-prone variant of TOY: N = 1024 leaves an 8-bit table so little room that the
+// modulus switch alone makes about a quarter of the bootstraps fail.
+ParameterSet enlarged_failure_set() {
+  ParameterSet p = find_parameter_set("TOY");
+  p.name = "TOY_FAILURES";
+  p.version = "lutfhe-test/TOY_FAILURES";
+  p.N = PolynomialSize(1024);
+  return p;
+}
+
+TEST(FailureRate, MeasuredMatchesPrediction) {
+  const ParameterSet p = enlarged_failure_set();
+  Circuit c;
+  const std::size_t width = 64;
+  const NodeId x = c.input({width}, {0, 255}, "x");
+  c.mark_output(
+      c.lookup(x, LookupFunction::function([](std::int64_t v) { return v; }, "identity")));
+  CompileOptions o;
+  o.parameters = p;
+  o.rounding_bits = 8;
+  o.targets.log2_p_error = 0.0;  // accept anything: we want failures
+  const CompileResult r = compile(c, {}, o);
+  double predicted = 0.0;
+  for (const auto& s : r.compiled.sites) {
+    if (s.kind == SiteKind::kLookupBootstrap) predicted = std::exp2(site_log2_pfail(p, s));
+  }
+  ASSERT_GT(predicted, 0.05);
+  ASSERT_LT(predicted, 0.6);
+  KeyBundle& keys = keys_for(p, 3);
+  const std::uint64_t seed = 77;
+  LUTFHE_TRACE_SEED(seed);
+  TestRng rng(seed);
+  auto enc = EncryptionRandomness::from_seed(test_seed(seed));
+  const ClientSpec spec = make_client_spec(r.compiled);
+  ServerEvaluator server(r.compiled, keys.server, 2);
+  Simulator sim(r.compiled);
+  std::size_t trials = 0;
+  std::size_t failures = 0;
+  for (int batch = 0; batch < 12; ++batch) {
+    const Sample s = random_sample(rng, c);
+    const auto expected = sim.run(s);
+    const auto got =
+        decrypt_outputs(spec, keys.client, server.run(encrypt_sample(spec, keys.client, s, enc)));
+    for (std::size_t i = 0; i < width; ++i) failures += got[0][i] != expected[0][i];
+    trials += width;
+  }
+  const auto [lo, hi] = binomial_interval(trials, predicted, 0.999);
+  std::printf(
+      "FAILURE_RATE predicted %.4f measured %.4f (%zu of %zu, 99.9%% interval [%zu, %zu])\n",
+      predicted, static_cast<double>(failures) / trials, failures, trials, lo, hi);
+  EXPECT_GE(failures, lo);
+  EXPECT_LE(failures, hi);
+  // The simulator's error injection at the same rate (statistically, and reproducibly).
+  SimulateOptions inject;
+  inject.inject_errors = true;
+  inject.seed = seed;
+  Simulator noisy(r.compiled, inject);
+  std::size_t injected_diff = 0;
+  TestRng rng2(seed + 1);
+  for (int batch = 0; batch < 40; ++batch) {
+    const Sample s = random_sample(rng2, c);
+    const auto clean = sim.run(s);
+    const auto faulty = noisy.run(s);
+    for (std::size_t i = 0; i < width; ++i) injected_diff += clean[0][i] != faulty[0][i];
+  }
+  const auto [ilo, ihi] = binomial_interval(40 * width, predicted, 0.999);
+  std::printf("FAILURE_RATE simulated with injected noise %.4f (%zu of %zu)\n",
+              static_cast<double>(injected_diff) / (40.0 * width), injected_diff, 40 * width);
+  EXPECT_GE(injected_diff, ilo);
+  EXPECT_LE(injected_diff, ihi);
+}
+
+std::filesystem::path temp_dir(const char* name) {
+  const auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+void flip_byte(const std::filesystem::path& p, std::size_t offset) {
+  std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.read(&c, 1);
+  c = static_cast<char>(c ^ 0x5a);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(&c, 1);
+}
+
+TEST(Artifacts, RoundTripAndRefusal) {
+  const std::uint64_t seed = 9;
+  LUTFHE_TRACE_SEED(seed);
+  TestRng rng(seed);
+  RandomCircuitOptions opt;
+  opt.inputs = 6;
+  opt.input_bits = 3;
+  opt.max_weight = 3;
+  const Circuit c = random_circuit(rng, opt);
+  const auto samples = random_samples(rng, c, 20);
+  CompileOptions o;
+  o.rounding_bits = 3;
+  const CompileResult r = compile(c, samples, o);
+  const ClientSpec spec = make_client_spec(r.compiled, {{0.5, 1}}, {{0.25, 0}}, "random circuit");
+  const auto dir = temp_dir("lutfhe_artifacts");
+  save_client_spec(dir / "client.spec", spec);
+  save_server_circuit(dir / "server.circuit", r.compiled);
+
+  const ClientSpec spec2 = load_client_spec(dir / "client.spec");
+  EXPECT_EQ(spec2.inputs, spec.inputs);
+  EXPECT_EQ(spec2.outputs, spec.outputs);
+  EXPECT_EQ(spec2.description, spec.description);
+  EXPECT_EQ(spec2.params.version, spec.params.version);
+  EXPECT_EQ(parameters_from_spec(dir / "client.spec").name, r.compiled.params.name);
+
+  const CompiledCircuit loaded = load_server_circuit(dir / "server.circuit");
+  EXPECT_EQ(loaded.sites.size(), r.compiled.sites.size());
+  EXPECT_EQ(bootstrap_count(loaded), bootstrap_count(r.compiled));
+  Simulator a(r.compiled);
+  Simulator b(loaded);
+  for (const auto& s : samples) EXPECT_EQ(a.run(s), b.run(s));
+
+  // Damaged, truncated and mismatched files are refused with a readable error.
+  std::filesystem::copy_file(dir / "server.circuit", dir / "bad.circuit");
+  flip_byte(dir / "bad.circuit", kHeaderSize + 40);
+  EXPECT_THROW(load_server_circuit(dir / "bad.circuit"), FileFormatError);
+  std::filesystem::copy_file(dir / "client.spec", dir / "short.spec");
+  std::filesystem::resize_file(dir / "short.spec",
+                               std::filesystem::file_size(dir / "short.spec") - 3);
+  EXPECT_THROW(load_client_spec(dir / "short.spec"), FileFormatError);
+  EXPECT_THROW(load_client_spec(dir / "server.circuit"), KeyMismatch);
+  EXPECT_THROW(load_server_circuit(dir / "client.spec"), KeyMismatch);
+}
+
+}  // namespace
+}  // namespace lutfhe::testing
