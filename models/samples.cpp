@@ -7,13 +7,23 @@
 #include <mutex>
 
 #include "core/errors.hpp"
+#include "models/idx.hpp"
 
 namespace lutfhe::models {
 namespace {
 
 std::mutex registry_mutex;
+// The built-in formats are in the map before any lookup or registration (so a later
+// register_sample_format can still replace them), and registered here rather than by static
+// objects in their own files, which the linker would drop from a static library.
+std::map<std::string, SampleLoader> builtin_formats() {
+  std::map<std::string, SampleLoader> formats;
+  for (const auto& suffix : idx_sample_suffixes()) formats[suffix] = load_idx_samples;
+  return formats;
+}
+
 std::map<std::string, SampleLoader>& registry() {
-  static std::map<std::string, SampleLoader> formats;
+  static std::map<std::string, SampleLoader> formats = builtin_formats();
   return formats;
 }
 

@@ -1,7 +1,8 @@
 // Loading input samples (real values) for calibration, encryption and prediction. CSV is
 // built in: one sample per line, comma-separated numbers, '#' comments and blank lines
-// skipped. Other formats (IDX images, issue 5) plug in through register_sample_format, keyed by
-// file name suffix.
+// skipped. IDX (models/idx.hpp: ".idx", ".idx.gz", "-ubyte", "-ubyte.gz", plain or gzipped) is
+// built in too. Other formats plug in through register_sample_format, keyed by file name
+// suffix.
 #pragma once
 
 #include <filesystem>
