@@ -163,18 +163,13 @@ ServerKey ServerKey::generate_in_process(const ClientKey& client, EncryptionRand
   const std::size_t big = p.big_dimension().value();
   const std::size_t steps = p.n.value() + big;
   CompactKeyswitchKey ksk(p.big_dimension(), p.n, p.ks);
-  {
-    LweCiphertext row(p.n);
-    const auto s_in = client.big_key().bits();
-    const std::size_t beta = p.ks.base_log.value();
-    for (std::size_t i = 0; i < big; ++i) {
-      for (std::size_t level = 1; level <= p.ks.levels.value(); ++level) {
-        encrypt_lwe(row, s_in[i] << (64 - beta * level), client.small_key(), p.lwe_noise, rng);
-        ksk.set_row(i, level, row.data());
-      }
-      if (progress && (i + 1) % 256 == 0) progress(i + 1, steps);
-    }
-  }
+  generate_keyswitch_rows(client.big_key(), client.small_key(), p.ks, p.lwe_noise, rng,
+                          [&](std::size_t i, std::size_t level, std::span<const Torus> row) {
+                            ksk.set_row(i, level, row);
+                            if (progress && level == p.ks.levels.value() && (i + 1) % 256 == 0) {
+                              progress(i + 1, steps);
+                            }
+                          });
   FourierBootstrapKey bsk(p.n, p.k, p.N, p.pbs);
   {
     GgswCiphertext ggsw(p.k, p.N, p.pbs);
