@@ -14,6 +14,10 @@
 #include <set>
 #include <sstream>
 
+#ifdef LUTFHE_HAVE_ONNX
+#include "models/onnx_import.hpp"
+#endif
+
 namespace lutfhe::models {
 namespace {
 
@@ -428,19 +432,35 @@ void save_model(const std::filesystem::path& path, const QuantizedModel& model) 
 
 namespace {
 std::mutex loaders_mutex;
-std::map<std::string, ModelLoader>& loaders() {
-  static std::map<std::string, ModelLoader> m;
+std::map<std::string, ImportingModelLoader>& loaders() {
+  static std::map<std::string, ImportingModelLoader> m = [] {
+    std::map<std::string, ImportingModelLoader> builtin;
+#ifdef LUTFHE_HAVE_ONNX
+    // Registered here rather than by a static initialiser in onnx_import.cpp, which the linker
+    // may drop from the static library.
+    builtin[".onnx"] = import_onnx;
+#endif
+    return builtin;
+  }();
   return m;
 }
 }  // namespace
 
 void register_model_format(const std::string& suffix, ModelLoader loader) {
+  register_model_format(
+      suffix, ImportingModelLoader(
+                  [loader = std::move(loader)](const std::filesystem::path& p,
+                                               const ModelImportOptions&) { return loader(p); }));
+}
+
+void register_model_format(const std::string& suffix, ImportingModelLoader loader) {
   std::lock_guard lock(loaders_mutex);
   loaders()[suffix] = std::move(loader);
 }
 
-QuantizedModel load_any_model(const std::filesystem::path& path) {
-  ModelLoader chosen;
+QuantizedModel load_any_model(const std::filesystem::path& path,
+                              const ModelImportOptions& options) {
+  ImportingModelLoader chosen;
   {
     std::lock_guard lock(loaders_mutex);
     const std::string name = path.filename().string();
@@ -453,7 +473,7 @@ QuantizedModel load_any_model(const std::filesystem::path& path) {
       }
     }
   }
-  return chosen ? chosen(path) : load_model(path);
+  return chosen ? chosen(path, options) : load_model(path);
 }
 
 }  // namespace lutfhe::models

@@ -17,10 +17,11 @@ inline constexpr const char* kModelFormat = "lutfhe-quantized-model";
 inline constexpr int kModelFormatVersion = 1;
 
 // A model file that cannot be used: not JSON, a missing or unknown field, a value of the wrong
-// type or out of range. The message names the file and the field.
-class ModelFormatError : public Error {
+// type or out of range. The message names the file and the field. Bad input the user can fix,
+// so an InvalidArgument (the CLI reports it on one line with exit code 2).
+class ModelFormatError : public InvalidArgument {
  public:
-  using Error::Error;
+  using InvalidArgument::InvalidArgument;
 };
 
 QuantizedModel parse_model_json(const std::string& json, const std::string& origin = "model");
@@ -29,10 +30,27 @@ std::string model_to_json(const QuantizedModel& model);
 QuantizedModel load_model(const std::filesystem::path& path);
 void save_model(const std::filesystem::path& path, const QuantizedModel& model);
 
+// What a format that quantizes while importing (ONNX, models/ONNX.md) needs: calibration
+// samples (real inputs, read with load_samples) and bit widths (0: the format's default). The
+// JSON model file is already quantized and ignores them.
+struct ModelImportOptions {
+  std::filesystem::path calibration;
+  std::size_t calibration_count = 0;  // first N samples (0: all)
+  unsigned weight_bits = 0;
+  unsigned activation_bits = 0;
+  unsigned input_bits = 0;
+  double percentile = 100.0;  // activation range: [100−p, p] percentiles (100: min/max)
+};
+
 // Other model formats (ONNX import, issue 5) plug in here, keyed by file name suffix
 // (".onnx"); load_any_model falls back to the JSON model file for unregistered suffixes.
+// ".onnx" is registered by model_file.cpp itself when lutfhe is built with ONNX.
 using ModelLoader = std::function<QuantizedModel(const std::filesystem::path& path)>;
+using ImportingModelLoader = std::function<QuantizedModel(const std::filesystem::path& path,
+                                                          const ModelImportOptions& options)>;
 void register_model_format(const std::string& suffix, ModelLoader loader);
-QuantizedModel load_any_model(const std::filesystem::path& path);
+void register_model_format(const std::string& suffix, ImportingModelLoader loader);
+QuantizedModel load_any_model(const std::filesystem::path& path,
+                              const ModelImportOptions& options = {});
 
 }  // namespace lutfhe::models
