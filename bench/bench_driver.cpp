@@ -18,7 +18,11 @@
 #include <string_view>
 #include <utility>
 
+#include "bench/baseline.hpp"
+#include "bench/breakdown.hpp"
+#include "bench/environment.hpp"
 #include "bench/flop_floor.hpp"
+#include "bench/sweep.hpp"
 
 namespace lutfhe::bench {
 namespace {
@@ -146,7 +150,8 @@ constexpr Column kColumns[] = {
     {"flop floor", 10}, {"GFLOP/s", 8}, {"speedup", 7}, {"cpu", 4},
 };
 
-void print_row(std::ostream& out, const std::vector<std::string>& cells) {
+void print_row(std::ostream& out, const std::vector<std::string>& cells,
+               const std::string& suffix = "") {
   for (std::size_t i = 0; i < cells.size(); ++i) {
     if (i != 0) out << "  ";
     if (i < 2) {
@@ -155,16 +160,45 @@ void print_row(std::ostream& out, const std::vector<std::string>& cells) {
       out << std::right << std::setw(kColumns[i].width) << cells[i];
     }
   }
-  out << std::right << '\n';
+  out << std::right << suffix << '\n';
 }
 
-void print_table_header(std::ostream& out) {
+// The baseline columns appended to a row.
+constexpr const char* kBaselineHeader = "  base ms/op  ratio  vs base";
+
+void print_table_header(std::ostream& out, bool with_baseline) {
   std::vector<std::string> titles;
   for (const Column& c : kColumns) titles.emplace_back(c.title);
-  print_row(out, titles);
+  print_row(out, titles, with_baseline ? kBaselineHeader : "");
 }
 
-void print_table_row(std::ostream& out, const BenchResult& r, double one_thread_ops_per_s) {
+BenchRecord record_of(const BenchResult& r) {
+  const ParameterSet& p = *r.params;
+  BenchRecord rec;
+  rec.op = std::string(op_name(r.op));
+  rec.params = p.name;
+  rec.threads = r.threads;
+  rec.ms_per_op = r.ms_per_op();
+  rec.cpu_share = r.cpu_share;
+  const std::size_t values[7] = {
+      p.n.value(),          p.k.value(),           p.N.value(),        p.pbs.base_log.value(),
+      p.pbs.levels.value(), p.ks.base_log.value(), p.ks.levels.value()};
+  for (int i = 0; i < 7; ++i) rec.numeric[i] = static_cast<long long>(values[i]);
+  return rec;
+}
+
+// "  17.23  0.9812x  same" against the matching baseline record, or "  (no baseline record)".
+std::string baseline_cells(const BenchRecord* base, const BenchRecord& now, double noise) {
+  if (base == nullptr) return "  (no baseline record)";
+  const Comparison c = compare_records(now, *base, noise);
+  std::ostringstream s;
+  s << "  " << std::setw(10) << format_sig4(base->ms_per_op) << "  " << std::setw(6)
+    << format_sig4(c.ratio) << "x  " << c.label();
+  return s.str();
+}
+
+void print_table_row(std::ostream& out, const BenchResult& r, double one_thread_ops_per_s,
+                     const std::string& suffix = "") {
   const ParameterSet& p = *r.params;
   const std::string speedup =
       one_thread_ops_per_s > 0.0 ? format_sig4(r.ops_per_s() / one_thread_ops_per_s) + "x" : "-";
@@ -173,7 +207,8 @@ void print_table_row(std::ostream& out, const BenchResult& r, double one_thread_
              std::to_string(p.k.value()), std::to_string(p.N.value()), decomposition_label(p.pbs),
              decomposition_label(p.ks), std::to_string(r.threads), format_sig4(r.ms_per_op()),
              format_sig4(r.ops_per_s()), format_si(r.flops_floor), format_sig4(r.gflops()), speedup,
-             std::to_string(static_cast<int>(std::lround(100.0 * r.cpu_share))) + "%"});
+             std::to_string(static_cast<int>(std::lround(100.0 * r.cpu_share))) + "%"},
+            suffix);
   out.flush();
 }
 
@@ -213,6 +248,37 @@ BatchTime run_batch(std::vector<std::unique_ptr<OpRunner>>& runners, std::size_t
   return {elapsed.count(), cpu};
 }
 
+// --baseline A --compare B: B's records against A's, no measurement.
+int compare_files(const std::vector<BenchRecord>& baseline, const std::vector<BenchRecord>& now,
+                  const BenchOptions& options, std::ostream& out) {
+  if (options.json) {
+    for (const BenchRecord& r : now) {
+      const BenchRecord* base = find_matching_record(baseline, r);
+      out << "{\"op\": \"" << r.op << "\", \"params\": \"" << r.params
+          << "\", \"threads\": " << r.threads << ", \"ms_per_op\": " << format_sig4(r.ms_per_op);
+      if (base != nullptr) {
+        const Comparison c = compare_records(r, *base, options.noise);
+        out << ", \"baseline_ms_per_op\": " << format_sig4(base->ms_per_op)
+            << ", \"ratio_to_baseline\": " << format_sig4(c.ratio) << ", \"vs_baseline\": \""
+            << c.label() << "\"";
+      }
+      out << "}\n";
+    }
+    return kExitOk;
+  }
+  out << "# " << options.compare << " against " << options.baseline
+      << "; ratio = ms/op / baseline ms/op, beyond +-" << format_sig4(100.0 * options.noise)
+      << "% marked faster/slower\n";
+  out << std::left << std::setw(18) << "op" << std::setw(34) << "params" << std::right
+      << std::setw(4) << "thr" << std::setw(11) << "ms/op" << kBaselineHeader << '\n';
+  for (const BenchRecord& r : now) {
+    out << std::left << std::setw(18) << r.op << std::setw(34) << r.params << std::right
+        << std::setw(4) << r.threads << std::setw(11) << format_sig4(r.ms_per_op)
+        << baseline_cells(find_matching_record(baseline, r), r, options.noise) << '\n';
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::vector<std::string> default_bench_params() {
@@ -236,8 +302,16 @@ std::string bench_usage() {
        "  --iterations N         exactly N ops per thread instead of --min-time\n"
        "  --repetitions R        time R batches and report the fastest (default 1)\n"
        "  --seed S               fixed test seed for keys and inputs (default 42)\n"
+       "  --breakdown            time each stage of one KS-PBS (key switch, modulus switch,\n"
+       "                         decomposition, FFTs, multiply-add, rotation, extraction)\n"
+       "                         against the flop floor, at 1 thread\n"
+       "  --baseline FILE        earlier --json output: print each result's ratio to the\n"
+       "                         record with the same op, parameter set and threads\n"
+       "  --compare FILE         with --baseline: compare FILE's records to it, no run\n"
+       "  --noise FRACTION       ratios within 1 +- FRACTION count as same (default 0.05)\n"
        "  --quiet                no progress messages on stderr\n"
-       "  --help                 this text\n";
+       "  --help                 this text\n"
+       "usage: lutfhe_bench sweep ...  (latency over parameter grids; 'sweep --help')\n";
   return u;
 }
 
@@ -324,12 +398,26 @@ BenchOptions parse_bench_args(std::span<const std::string> args) {
     } else if (arg == "--help" || arg == "-h") {
       no_value();
       o.help = true;
+    } else if (arg == "--breakdown") {
+      no_value();
+      o.breakdown = true;
+    } else if (arg == "--baseline") {
+      o.baseline = std::string(take_value());
+    } else if (arg == "--compare") {
+      o.compare = std::string(take_value());
+    } else if (arg == "--noise") {
+      const std::string_view v = take_value();
+      o.noise = parse_seconds(v, arg);
+      if (o.noise >= 1.0) throw BenchUsageError("bench: --noise expects a fraction below 1");
     } else {
       throw BenchUsageError("bench: unknown argument '" + std::string(args[i]) + "' (see --help)");
     }
   }
   if (min_time_given && o.iterations != 0) {
     throw BenchUsageError("bench: give either --min-time or --iterations, not both");
+  }
+  if (!o.compare.empty() && o.baseline.empty()) {
+    throw BenchUsageError("bench: --compare needs --baseline");
   }
   return o;
 }
@@ -388,6 +476,10 @@ BenchResult measure_op(const BenchFixture& fixture, BenchOp op, int threads,
 }
 
 std::string format_json(const BenchResult& r, std::uint64_t seed) {
+  return format_json(r, seed, environment());
+}
+
+std::string format_json(const BenchResult& r, std::uint64_t seed, const Environment& env) {
   const ParameterSet& p = *r.params;
   std::ostringstream s;
   char floor[32];
@@ -402,7 +494,8 @@ std::string format_json(const BenchResult& r, std::uint64_t seed) {
     << ", \"flops_floor\": " << floor << ", \"gflops\": " << format_sig4(r.gflops())
     << ", \"insecure\": " << (p.insecure ? "true" : "false") << ", \"ops_measured\": " << r.ops
     << ", \"repetitions\": " << r.repetitions << ", \"cpu_share\": " << format_sig4(r.cpu_share)
-    << ", \"seed\": " << seed << "}";
+    << ", \"seed\": " << seed << ", \"env\": " << environment_json(env)
+    << ", \"parameter_set\": " << parameter_set_json(p) << "}";
   return s.str();
 }
 
@@ -410,6 +503,18 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
   if (options.help) {
     out << bench_usage();
     return kExitOk;
+  }
+  std::vector<BenchRecord> baseline;
+  if (!options.baseline.empty()) {
+    try {
+      baseline = read_bench_records(options.baseline);
+      if (!options.compare.empty()) {
+        return compare_files(baseline, read_bench_records(options.compare), options, out);
+      }
+    } catch (const BenchUsageError& e) {
+      err << e.what() << '\n';
+      return kExitUsage;
+    }
   }
   // Validate everything before the first (possibly long) key generation.
   std::vector<const ParameterSet*> sets;
@@ -446,6 +551,9 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
     }
   }
   const int procs = omp_get_num_procs();
+  if (options.breakdown && (options.threads.size() != 1 || options.threads.front() != 1)) {
+    err << "bench: warning: --breakdown times one KS-PBS at 1 thread; --threads is ignored\n";
+  }
   for (int t : options.threads) {
     if (t > procs) {
       err << "bench: warning: " << t << " threads on " << procs
@@ -457,11 +565,20 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
     out << "# lutfhe bench: seed " << options.seed << " (fixed test seed, keys are not secret); "
         << (options.iterations != 0 ? std::to_string(options.iterations) + " ops per thread"
                                     : "min time " + format_sig4(options.min_time_s) + " s")
-        << ", best of " << options.repetitions << "; " << procs << " processors\n"
-        << "# ms/op = wall-clock time of the batch / ops; flop floor per op, see "
-           "bench/RESULTS.md;\n# cpu = our CPU time / (wall time x threads), below ~95% other "
-           "load disturbed the row\n";
-    print_table_header(out);
+        << ", best of " << options.repetitions << "; " << procs << " processors\n";
+    if (options.breakdown) {
+      out << "# cpu = our CPU time / wall time of each stage's measurement; below ~95% other "
+             "load disturbed it\n";
+    } else {
+      out << "# ms/op = wall-clock time of the batch / ops; flop floor per op, see "
+             "bench/RESULTS.md;\n# cpu = our CPU time / (wall time x threads), below ~95% other "
+             "load disturbed the row\n";
+    }
+    if (!baseline.empty()) {
+      out << "# ratio = ms/op / baseline ms/op (" << options.baseline << "); beyond +-"
+          << format_sig4(100.0 * options.noise) << "% marked faster/slower\n";
+    }
+    if (!options.breakdown) print_table_header(out, !baseline.empty());
   }
 
   try {
@@ -484,6 +601,15 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
         const std::chrono::duration<double> t = Clock::now() - start;
         err << " " << format_sig4(t.count()) << " s\n";
       }
+      if (options.breakdown) {
+        const Breakdown b = measure_breakdown(fixture, options);
+        if (options.json) {
+          out << format_breakdown_json(b, environment(), options.seed) << '\n' << std::flush;
+        } else {
+          print_breakdown_table(out, b, environment());
+        }
+        continue;
+      }
       for (BenchOp op : requested) {
         if (!op_applies(op, *p)) {
           if (!options.ops.empty() && !options.quiet) {
@@ -499,10 +625,22 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
             err << "bench: warning: asked for " << t << " threads, OpenMP ran " << r.threads
                 << '\n';
           }
+          const BenchRecord now = record_of(r);
+          const BenchRecord* base =
+              baseline.empty() ? nullptr : find_matching_record(baseline, now);
           if (options.json) {
-            out << format_json(r, options.seed) << '\n' << std::flush;
+            std::string line = format_json(r, options.seed);
+            if (base != nullptr) {
+              const Comparison c = compare_records(now, *base, options.noise);
+              line.pop_back();
+              line += ", \"baseline_ms_per_op\": " + format_sig4(base->ms_per_op) +
+                      ", \"ratio_to_baseline\": " + format_sig4(c.ratio) + ", \"vs_baseline\": \"" +
+                      c.label() + "\"}";
+            }
+            out << line << '\n' << std::flush;
           } else {
-            print_table_row(out, r, r.threads == 1 ? 0.0 : one_thread_ops_per_s);
+            print_table_row(out, r, r.threads == 1 ? 0.0 : one_thread_ops_per_s,
+                            baseline.empty() ? "" : baseline_cells(base, now, options.noise));
           }
           if (r.threads == 1) one_thread_ops_per_s = r.ops_per_s();
         }
@@ -523,6 +661,9 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
 }
 
 int bench_main(std::span<const std::string> args) {
+  if (!args.empty() && args.front() == "sweep") {
+    return sweep_main(args.subspan(1), std::cout, std::cerr);
+  }
   BenchOptions options;
   try {
     options = parse_bench_args(args);

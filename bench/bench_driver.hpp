@@ -47,6 +47,11 @@ struct BenchOptions {
   bool quiet = false;               // no progress or key-generation messages on stderr
   std::uint64_t seed = kDefaultBenchSeed;
   bool help = false;  // print bench_usage() and run nothing
+  // Per-stage times of one KS-PBS (bench/breakdown.hpp) instead of the ops, 1 thread.
+  bool breakdown = false;
+  std::string baseline;  // earlier --json output: print each result's ratio to it
+  std::string compare;   // with baseline: compare this file to it instead of measuring
+  double noise = 0.05;   // relative change below which a ratio counts as "same"
 };
 
 // One measurement.
@@ -69,6 +74,7 @@ struct BenchResult {
 // Parses the arguments after the program (or subcommand) name:
 //   --op OP[,OP...]  --params NAME[,NAME...]  --threads T[,T...]  --json
 //   --min-time SECONDS | --iterations N  --repetitions R  --quiet  --seed S  --help
+//   --breakdown  --baseline FILE  --compare FILE  --noise FRACTION
 // --op, --params and --threads may be repeated; "--opt=value" is accepted too.
 // BenchUsageError names the offending argument.
 BenchOptions parse_bench_args(std::span<const std::string> args);
@@ -79,8 +85,12 @@ std::string bench_usage();
 BenchResult measure_op(const BenchFixture& fixture, BenchOp op, int threads,
                        const BenchOptions& options);
 
-// The result as one JSON object (no trailing newline); extra fields follow the five required.
+struct Environment;
+// The result as one JSON object (no trailing newline); extra fields follow the five required,
+// then "env" (bench/environment.hpp, the process's environment() unless given) and
+// "parameter_set" (every field of the set).
 std::string format_json(const BenchResult& r, std::uint64_t seed);
+std::string format_json(const BenchResult& r, std::uint64_t seed, const Environment& env);
 
 // Runs every requested measurement, writing the table (or JSON lines) to `out` and progress,
 // warnings and errors to `err`. Returns kExitOk, kExitUsage for options it cannot run (unknown
@@ -89,6 +99,7 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
 int run_bench(const BenchOptions& options, std::ostream& out);
 
 // parse_bench_args + run_bench on std::cout / std::cerr, for a main() or a CLI subcommand.
+// A first argument "sweep" runs bench/sweep.hpp's sweep_main on the rest instead.
 int bench_main(std::span<const std::string> args);
 
 }  // namespace lutfhe::bench

@@ -1,5 +1,7 @@
 // `lutfhe bench ...`: the benchmark driver of bench/ (bench/bench_driver.hpp), which parses its
-// own arguments (--op, --params, --threads, --json, --quiet...; 'lutfhe bench --help').
+// own arguments (--op, --params, --threads, --json, --quiet, --breakdown, --baseline...;
+// 'lutfhe bench --help'), and `lutfhe bench sweep ...` (bench/sweep.hpp; 'lutfhe bench sweep
+// --help'): KS-PBS latency over grids of parameter values, written as CSV, JSON and SVG.
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,7 +17,10 @@ namespace lutfhe::cli {
 
 void add_bench_command(CLI::App& app, Action& action) {
   CLI::App* cmd = app.add_subcommand(
-      "bench", "Time bootstraps and gates per parameter set ('lutfhe bench --help')");
+      "bench",
+      "Time bootstraps and gates per parameter set, per KS-PBS stage (--breakdown), against a "
+      "baseline (--baseline), or over parameter grids ('lutfhe bench sweep'); see "
+      "'lutfhe bench --help'");
   // Every argument after "bench" belongs to the driver, --help and --quiet included.
   cmd->prefix_command();
   cmd->allow_extras();

@@ -1,5 +1,7 @@
-// `lutfhe params [list | show NAME]`: the parameter-set table with the noise model's failure
-// probability, the claimed security and where it comes from.
+// `lutfhe params [list | show NAME|FILE.json|flags]`: the parameter-set table with the noise
+// model's failure probability, the claimed security and where it comes from; `show` reports
+// sizes, the noise model and a security estimate for any set, custom ones included
+// (cli/param_report.hpp, docs/PARAMETERS.md).
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -7,9 +9,11 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/param_options.hpp"
+#include "cli/param_report.hpp"
 #include "core/noise.hpp"
 #include "core/parameters.hpp"
-#include "core/serialization.hpp"
 
 namespace lutfhe::cli {
 namespace {
@@ -38,17 +42,6 @@ std::string log2_pfail(const ParameterSet& p, unsigned bits) {
   const double v = noise::log2_pfail_pbs(p, bits);
   if (!std::isfinite(v)) return v < 0 ? "-inf" : "n/a";
   return format("%.1f", v);
-}
-
-std::string human_bytes(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024.0 && u < 4) {
-    v /= 1024.0;
-    ++u;
-  }
-  return u == 0 ? std::to_string(bytes) + " B" : format("%.1f ", v) + units[u];
 }
 
 std::string pad(std::string s, std::size_t width) {
@@ -81,60 +74,28 @@ int list_sets() {
   std::cout << "b,l: decomposition base 2^b, l levels. noise: g2^e Gaussian with sigma 2^e of the "
                "torus, tuB TUniform on [-2^B, 2^B] (of 2^64). log2 p_fail: the noise model's "
                "probability that one KS-PBS decrypts wrongly at the set's precision (booleans: "
-               "margin 1/8). 'lutfhe params show NAME' for details and sources.\n";
+               "margin 1/8). 'lutfhe params show NAME|FILE.json' for details, sizes and a security "
+               "estimate.\n";
   return 0;
 }
 
-int show_set(const std::string& name) {
-  const ParameterSet& p = find_parameter_set(name);
-  const auto row = [](const std::string& label, const std::string& value) {
-    std::cout << "  " << pad(label, 18) << value << '\n';
-  };
-  std::cout << p.display_name() << '\n';
-  if (p.insecure) std::cout << "  WARNING: INSECURE parameters, for tests only\n";
-  row("version", p.version);
-  row("LWE dimension", "n = " + std::to_string(p.n.value()));
-  row("GLWE", "k = " + std::to_string(p.k.value()) + ", N = " + std::to_string(p.N.value()) +
-                  " (big key k*N = " + std::to_string(p.big_dimension().value()) + ")");
-  row("PBS decomposition", "base 2^" + std::to_string(p.pbs.base_log.value()) + ", " +
-                               std::to_string(p.pbs.levels.value()) + " levels");
-  row("KS decomposition", "base 2^" + std::to_string(p.ks.base_log.value()) + ", " +
-                              std::to_string(p.ks.levels.value()) + " levels");
-  row("LWE noise", p.lwe_noise.describe() + " (key-switching key)");
-  row("GLWE noise", p.glwe_noise.describe() + " (bootstrapping key, fresh ciphertexts)");
-  std::string precision = p.message_bits == 0
-                              ? "booleans (gate bootstrapping)"
-                              : std::to_string(p.message_bits) + " message bits + padding bit";
-  if (p.message_bits != 0 && p.boolean) precision += "; booleans";
-  row("precision", precision);
-  std::string model;
-  for (unsigned bits = 1; bits <= p.message_bits; ++bits) {
-    model +=
-        std::to_string(bits) + " bit" + (bits == 1 ? "" : "s") + ": " + log2_pfail(p, bits) + ", ";
+struct ShowOptions {
+  std::string spec;  // positional NAME|FILE.json
+  ParamOptions params;
+  bool json = false;
+  std::string save_json;
+};
+
+int show_set(const ShowOptions& o) {
+  if (!o.spec.empty() && !o.params.params.empty()) {
+    throw UsageError("params show: give the set either as NAME|FILE.json or as --params, not both");
   }
-  model += "booleans: " + log2_pfail(p, 0);
-  row("log2 p_fail model", model);
-  row("published p_fail", std::isnan(p.published_log2_pfail)
-                              ? "none published"
-                              : "2^" + format("%.3f", p.published_log2_pfail));
-  row("security", security_of(p) + ": " + p.security_source);
-  row("source", p.source);
-  const Digest fp = parameter_fingerprint(p);
-  static const char* digits = "0123456789abcdef";
-  std::string hex;
-  for (std::size_t i = 0; i < 8; ++i) {
-    hex.push_back(digits[fp[i] >> 4]);
-    hex.push_back(digits[fp[i] & 15]);
-  }
-  row("fingerprint", hex + "...");
-  row("client key file", human_bytes(client_key_file_size(p)));
-  row("server key file", human_bytes(evaluation_key_file_size(p, false)) + " (seeded " +
-                             human_bytes(evaluation_key_file_size(p, true)) + ")");
-  const std::uint64_t one = ciphertexts_file_size(p, 1, false);
-  const std::uint64_t thousand = ciphertexts_file_size(p, 1000, false);
-  const std::uint64_t thousand_seeded = ciphertexts_file_size(p, 1000, true);
-  row("ciphertext file", human_bytes(one) + " for 1; " + human_bytes(thousand) +
-                             " for 1000 (seeded " + human_bytes(thousand_seeded) + ")");
+  ParamOptions options = o.params;
+  if (!o.spec.empty()) options.params = o.spec;
+  const ParameterSet p = resolve_params(options);
+  if (!o.save_json.empty()) save_parameters_json(o.save_json, p);
+  const ParamReport report = make_param_report(p);
+  std::cout << (o.json ? format_param_report_json(report) : format_param_report(report));
   return 0;
 }
 
@@ -143,7 +104,7 @@ int show_set(const std::string& name) {
 void add_params_command(CLI::App& app, Action& action) {
   struct Options {
     bool quiet = false;
-    std::string name;
+    ShowOptions show;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("params", "List the parameter sets or show one in detail");
@@ -151,12 +112,19 @@ void add_params_command(CLI::App& app, Action& action) {
   cmd->require_subcommand(0, 1);
   CLI::App* list = cmd->add_subcommand("list", "Table of every parameter set (the default)");
   add_quiet_flag(list, opts->quiet);
-  CLI::App* show = cmd->add_subcommand("show", "One parameter set in detail");
+  CLI::App* show = cmd->add_subcommand(
+      "show", "One parameter set in detail: a name, a .json parameter file, or flags");
   add_quiet_flag(show, opts->quiet);
-  show->add_option("NAME", opts->name, "Parameter set (see 'lutfhe params list')")->required();
+  show->add_option("NAME", opts->show.spec,
+                   "Parameter set name (see 'lutfhe params list') or a .json parameter file");
+  add_param_options(show, opts->show.params,
+                    "Same as NAME (the base set that the field flags override)");
+  show->add_flag("--json", opts->show.json, "One JSON object instead of the text report");
+  show->add_option("--save-json", opts->show.save_json,
+                   "Also write the set as a parameter file (docs/PARAMETERS.md)");
   cmd->callback([&action, show, opts] {
     if (show->parsed()) {
-      action = [opts] { return show_set(opts->name); };
+      action = [opts] { return show_set(opts->show); };
     } else {
       action = [] { return list_sets(); };
     }
