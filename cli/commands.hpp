@@ -18,6 +18,9 @@ void add_lut_command(CLI::App& app, Action& action);      // cmd_server.cpp
 void add_gate_command(CLI::App& app, Action& action);     // cmd_server.cpp
 void add_info_command(CLI::App& app, Action& action);     // cmd_info.cpp
 void add_bench_command(CLI::App& app, Action& action);    // cmd_bench.cpp
+void add_train_command(CLI::App& app, Action& action);    // cmd_train.cpp
+void add_demo_command(CLI::App& app, Action& action);     // cmd_demo.cpp
+void add_noise_command(CLI::App& app, Action& action);    // cmd_noise.cpp
 
 // Every subcommand accepts --quiet (no progress bars).
 inline void add_quiet_flag(CLI::App* sub, bool& quiet) {

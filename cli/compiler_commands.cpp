@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cli/exit_codes.hpp"
+#include "cli/param_options.hpp"
 #include "cli/paths.hpp"
 #include "cli/progress.hpp"
 #include "compiler/artifacts.hpp"
@@ -28,23 +29,6 @@ namespace {
 using compiler::ClientSpec;
 using compiler::Sample;
 using compiler::Tensor;
-
-// "2^-40" or a probability in (0, 1) → log2.
-double parse_p_error(const std::string& text, const std::string& option) {
-  try {
-    if (text.rfind("2^", 0) == 0) {
-      std::size_t used = 0;
-      const double e = std::stod(text.substr(2), &used);
-      if (used == text.size() - 2 && e < 0.0) return e;
-    } else {
-      std::size_t used = 0;
-      const double p = std::stod(text, &used);
-      if (used == text.size() && p > 0.0 && p < 1.0) return std::log2(p);
-    }
-  } catch (const std::exception&) {
-  }
-  throw UsageError(option + " " + text + ": give a probability in (0, 1) such as 1e-12, or 2^-40");
-}
 
 std::vector<models::RealSample> read_samples(const std::string& path, std::size_t count,
                                              std::size_t values) {
@@ -122,12 +106,13 @@ struct CompileCommand {
   std::string global_p_error;
   unsigned rounding_bits = 0;
   std::string rounding = "exact";
-  std::string params;
+  ParamOptions params;                // --params NAME|FILE.json and field flags
+  models::ModelImportOptions import;  // ONNX import: bit widths, percentile
   bool quiet = false;
 };
 
 compiler::CompileOptions compile_options(const std::string& p_error, const std::string& global,
-                                         unsigned rounding_bits, const std::string& params,
+                                         unsigned rounding_bits, const ParamOptions& params,
                                          const std::string& rounding) {
   compiler::CompileOptions o;
   if (rounding == "approximate") {
@@ -144,7 +129,7 @@ compiler::CompileOptions compile_options(const std::string& p_error, const std::
     if (rounding_bits > 16) throw UsageError("--rounding-bits must be 1..16");
     o.rounding_bits = rounding_bits;
   }
-  if (!params.empty()) o.parameters = find_parameter_set(params);
+  o.parameters = resolve_params_if_given(params);
   return o;
 }
 
@@ -155,9 +140,19 @@ struct CompiledModel {
   ClientSpec spec;
 };
 
+// The calibration samples also calibrate a model that is quantized while importing (ONNX).
+models::ModelImportOptions import_options(models::ModelImportOptions o,
+                                          const std::string& calibration, std::size_t count) {
+  o.calibration = calibration;
+  o.calibration_count = count;
+  return o;
+}
+
 CompiledModel compile_model(const std::string& model_path, const std::string& calibration,
-                            std::size_t count, const compiler::CompileOptions& options) {
-  models::QuantizedModel model = models::load_any_model(model_path);
+                            std::size_t count, const compiler::CompileOptions& options,
+                            const models::ModelImportOptions& import = {}) {
+  models::QuantizedModel model =
+      models::load_any_model(model_path, import_options(import, calibration, count));
   models::LoweredModel lowered = models::lower_model(model);
   std::vector<Sample> cal;
   if (!calibration.empty()) {
@@ -182,7 +177,7 @@ int run_compile(const CompileCommand& c) {
     throw UsageError("--out " + c.out + ": cannot create the directory");
   }
   require_writable_output(dir / "client.spec", "--out");
-  const CompiledModel m = compile_model(c.model, c.calibration, c.count, options);
+  const CompiledModel m = compile_model(c.model, c.calibration, c.count, options, c.import);
   compiler::save_client_spec(dir / "client.spec", m.spec);
   compiler::save_server_circuit(dir / "server.circuit", m.result.compiled);
   const std::string report = "model: " + c.model + "\n" + m.result.report.text();
@@ -269,10 +264,11 @@ struct PredictCommand {
   std::size_t count = 0;
   unsigned rounding_bits = 0;
   std::string rounding = "exact";
-  std::string params;
+  ParamOptions params;  // --params NAME|FILE.json and field flags
   std::string p_error;
   int threads = 0;
   bool inject_noise = false;
+  models::ModelImportOptions import;  // ONNX import: bit widths, percentile
   bool quiet = false;
 };
 
@@ -280,7 +276,9 @@ int run_predict(const PredictCommand& c) {
   if (c.mode != "clear" && c.mode != "simulate" && c.mode != "execute") {
     throw UsageError("--mode " + c.mode + ": use clear, simulate or execute");
   }
-  const models::QuantizedModel model = models::load_any_model(c.model);
+  const std::string calibration = c.calibration.empty() ? c.input : c.calibration;
+  const models::QuantizedModel model =
+      models::load_any_model(c.model, import_options(c.import, calibration, c.count));
   const auto inputs = read_samples(c.input, c.count, compiler::element_count(model.input_shape));
   if (c.mode == "clear") {
     const models::LoweredModel low = models::lower_model(model);
@@ -291,8 +289,7 @@ int run_predict(const PredictCommand& c) {
     return kExitOk;
   }
   const auto options = compile_options(c.p_error, "", c.rounding_bits, c.params, c.rounding);
-  const std::string calibration = c.calibration.empty() ? c.input : c.calibration;
-  const CompiledModel m = compile_model(c.model, calibration, c.count, options);
+  const CompiledModel m = compile_model(c.model, calibration, c.count, options, c.import);
   if (!c.quiet) std::cerr << m.result.report.text();
   if (c.mode == "simulate") {
     compiler::SimulateOptions so;
@@ -331,6 +328,22 @@ int run_predict(const PredictCommand& c) {
 }
 
 }  // namespace
+
+double parse_p_error(const std::string& text, const std::string& option) {
+  try {
+    if (text.rfind("2^", 0) == 0) {
+      std::size_t used = 0;
+      const double e = std::stod(text.substr(2), &used);
+      if (used == text.size() - 2 && e < 0.0) return e;
+    } else {
+      std::size_t used = 0;
+      const double p = std::stod(text, &used);
+      if (used == text.size() && p > 0.0 && p < 1.0) return std::log2(p);
+    }
+  } catch (const std::exception&) {
+  }
+  throw UsageError(option + " " + text + ": give a probability in (0, 1) such as 1e-12, or 2^-40");
+}
 
 ParameterSet parameters_for_spec(const std::string& spec_path) {
   return compiler::parameters_from_spec(spec_path);
@@ -389,12 +402,28 @@ int decrypt_with_spec(const SpecDecryptOptions& o, std::ostream& out) {
   return kExitOk;
 }
 
+// Post-training quantization of models imported from float formats (ONNX, models/ONNX.md);
+// a lutfhe JSON model is already quantized and ignores them.
+void add_import_options(CLI::App* cmd, models::ModelImportOptions& o) {
+  cmd->add_option("--weight-bits", o.weight_bits, "ONNX import: weight bits (default 6)")
+      ->check(CLI::Range(2, 16));
+  cmd->add_option("--activation-bits", o.activation_bits,
+                  "ONNX import: activation bits (default 6)")
+      ->check(CLI::Range(2, 16));
+  cmd->add_option("--input-bits", o.input_bits, "ONNX import: input bits (default 6)")
+      ->check(CLI::Range(2, 16));
+  cmd->add_option("--calibration-percentile", o.percentile,
+                  "ONNX import: activation ranges from this percentile (default 100: min/max)")
+      ->check(CLI::Range(50.0, 100.0));
+}
+
 void add_compiler_commands(CLI::App& app, Action& action) {
   {
     auto o = std::make_shared<CompileCommand>();
     CLI::App* cmd = app.add_subcommand(
         "compile", "Compile a quantized model into a client spec and a server circuit");
-    cmd->add_option("--model", o->model, "Model file (lutfhe JSON, see models/MODEL_FORMAT.md)")
+    cmd->add_option("--model", o->model,
+                    "Model file (lutfhe JSON, models/MODEL_FORMAT.md; or .onnx, models/ONNX.md)")
         ->required();
     cmd->add_option("--calibration", o->calibration,
                     "Calibration samples (CSV, one per line) for ranges and rounding");
@@ -409,7 +438,8 @@ void add_compiler_commands(CLI::App& app, Action& action) {
     cmd->add_option("--rounding", o->rounding,
                     "exact (default: extra bootstraps, execute == simulate) or approximate "
                     "(one bootstrap, may be one table step off near rounding boundaries)");
-    cmd->add_option("--params", o->params, "A named parameter set instead of the search");
+    add_param_options(cmd, o->params, "A parameter set (name or .json file) instead of the search");
+    add_import_options(cmd, o->import);
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o, &action] { action = [o] { return run_compile(*o); }; });
   }
@@ -436,11 +466,12 @@ void add_compiler_commands(CLI::App& app, Action& action) {
     cmd->add_option("--count", o->count, "Use the first N samples");
     cmd->add_option("--rounding-bits", o->rounding_bits, "Most bits a table reads");
     cmd->add_option("--rounding", o->rounding, "exact (default) or approximate");
-    cmd->add_option("--params", o->params, "A named parameter set instead of the search");
+    add_param_options(cmd, o->params, "A parameter set (name or .json file) instead of the search");
     cmd->add_option("--p-error", o->p_error, "Failure probability per bootstrap");
     cmd->add_option("--threads", o->threads, "OpenMP threads for execute (0: all cores)");
     cmd->add_flag("--inject-noise", o->inject_noise,
                   "simulate: add the noise model's error to every bootstrap (test data only)");
+    add_import_options(cmd, o->import);
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
   }

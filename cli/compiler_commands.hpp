@@ -24,6 +24,10 @@ namespace lutfhe::cli {
 // Registers compile, run and predict on `app` (same convention as the other add_*_command).
 void add_compiler_commands(CLI::App& app, Action& action);
 
+// "2^-40" or a probability in (0, 1) such as 1e-12 → its log2; UsageError naming `option`
+// otherwise.
+double parse_p_error(const std::string& text, const std::string& option);
+
 // `lutfhe keygen --spec DIR/client.spec`: the parameter set the spec was compiled for.
 ParameterSet parameters_for_spec(const std::string& spec_path);
 

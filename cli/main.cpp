@@ -46,7 +46,10 @@ int run(int argc, char** argv) {
   add_gate_command(app, action);
   add_info_command(app, action);
   add_bench_command(app, action);
+  add_train_command(app, action);
   add_compiler_commands(app, action);
+  add_demo_command(app, action);
+  add_noise_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
