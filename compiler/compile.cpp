@@ -8,6 +8,7 @@
 
 #include "compiler/fhe_plan.hpp"
 #include "compiler/range_analysis.hpp"
+#include "compiler/simulate.hpp"
 #include "core/errors.hpp"
 
 namespace lutfhe::compiler {
@@ -23,17 +24,28 @@ std::size_t argmax(const Tensor& t) {
   return static_cast<std::size_t>(std::max_element(t.begin(), t.end()) - t.begin());
 }
 
-// Agreement of the rounded circuit with the model on the calibration samples.
+bool is_classifier(const Circuit& model) {
+  return model.outputs().size() == 1 && element_count(model.node(model.outputs()[0]).shape) > 1;
+}
+
+// Outputs agree: the same argmax for a classifier (one vector output), equal otherwise.
+bool outputs_agree(bool classifier, const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  return classifier ? argmax(a[0]) == argmax(b[0]) : a == b;
+}
+
+// Agreement of the rounded circuit with the model (outputs `clear_outputs`, per sample) on the
+// calibration samples.
 void measure_agreement(const Circuit& model, const Circuit& rounded,
-                       std::span<const Sample> calibration, RoundingCandidate& out) {
+                       std::span<const Sample> calibration,
+                       std::span<const std::vector<Tensor>> clear_outputs, RoundingCandidate& out) {
   if (calibration.empty()) return;
-  const bool classifier =
-      model.outputs().size() == 1 && element_count(model.node(model.outputs()[0]).shape) > 1;
+  const bool classifier = is_classifier(model);
   std::size_t agree = 0;
   double abs_error = 0.0;
   std::size_t elements = 0;
-  for (const Sample& s : calibration) {
-    const auto clear = evaluate_clear(model, s, RoundingSemantics::kModel);
+  for (std::size_t i = 0; i < calibration.size(); ++i) {
+    const Sample& s = calibration[i];
+    const auto& clear = clear_outputs[i];
     const auto approx = evaluate_clear(rounded, s, RoundingSemantics::kCompiled);
     bool same = true;
     for (std::size_t o = 0; o < clear.size(); ++o) {
@@ -47,6 +59,25 @@ void measure_agreement(const Circuit& model, const Circuit& rounded,
   }
   out.agreement = static_cast<double>(agree) / static_cast<double>(calibration.size());
   out.mean_abs_error = elements ? abs_error / static_cast<double>(elements) : 0.0;
+}
+
+// Agreement with the model when every bootstrap of the compiled circuit gets the noise model's
+// error (what approximate rounding costs on top of the rounding itself).
+double measure_noisy_agreement(const Circuit& model, const CompiledCircuit& compiled,
+                               std::span<const Sample> calibration,
+                               std::span<const std::vector<Tensor>> clear_outputs,
+                               std::size_t max_samples, std::uint64_t seed) {
+  const std::size_t n = std::min(max_samples, calibration.size());
+  SimulateOptions so;
+  so.inject_errors = true;
+  so.seed = seed;
+  Simulator sim(compiled, so);
+  const bool classifier = is_classifier(model);
+  std::size_t agree = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (outputs_agree(classifier, clear_outputs[i], sim.run(calibration[i]))) ++agree;
+  }
+  return n ? static_cast<double>(agree) / static_cast<double>(n) : 1.0;
 }
 
 std::string fmt(const char* format, double v) {
@@ -124,6 +155,11 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
   report.calibration_samples = calibration.size();
   report.targets = options.targets;
   const std::vector<Range> base = analyse(model, calibration, RoundingSemantics::kModel);
+  std::vector<std::vector<Tensor>> clear_outputs;
+  clear_outputs.reserve(calibration.size());
+  for (const Sample& s : calibration) {
+    clear_outputs.push_back(evaluate_clear(model, s, RoundingSemantics::kModel));
+  }
 
   std::vector<unsigned> rs;
   if (options.rounding_bits) {
@@ -150,7 +186,7 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
     a.ranges = apply_rounding(a.rounded, base, r, calibration);
     RoundingCandidate cand;
     cand.rounding_bits = r;
-    measure_agreement(model, a.rounded, calibration, cand);
+    measure_agreement(model, a.rounded, calibration, clear_outputs, cand);
     a.plan = plan_circuit(a.rounded, a.ranges, r, options.rounding_mode);
     cand.bootstraps = bootstrap_count(a.plan.sites);
     if (options.parameters) {
@@ -174,19 +210,47 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
     attempts.push_back(std::move(a));
   }
 
-  // The cheapest candidate that is feasible and accurate enough; else the most accurate
+  // The cheapest candidate that is feasible and accurate enough — with approximate rounding
+  // also under injected noise, measured in cost order until one passes; else the most accurate
   // feasible one.
-  std::optional<std::size_t> chosen;
+  const bool check_noise = options.rounding_mode == RoundingMode::kApproximate &&
+                           !calibration.empty() && options.noisy_agreement_samples > 0;
+  std::vector<std::size_t> order;
   for (std::size_t i = 0; i < report.candidates.size(); ++i) {
     const auto& c = report.candidates[i];
-    if (!c.parameters || c.agreement < options.min_agreement) continue;
-    if (!chosen || c.estimated_ms < report.candidates[*chosen].estimated_ms) chosen = i;
+    if (c.parameters && c.agreement >= options.min_agreement) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return report.candidates[x].estimated_ms < report.candidates[y].estimated_ms;
+  });
+  std::optional<std::size_t> chosen;
+  for (std::size_t i : order) {
+    RoundingCandidate& c = report.candidates[i];
+    if (check_noise) {
+      const Attempt& a = attempts[i];
+      const CompiledCircuit trial{materialize_tables(a.rounded, a.plan.plans),
+                                  a.plan.plans,
+                                  a.plan.sites,
+                                  c.parameters->params,
+                                  c.rounding_bits,
+                                  options.rounding_mode};
+      c.noisy_agreement =
+          measure_noisy_agreement(model, trial, calibration, clear_outputs,
+                                  options.noisy_agreement_samples, options.noisy_agreement_seed);
+      if (*c.noisy_agreement < options.min_agreement) continue;
+    }
+    chosen = i;
+    break;
   }
   if (!chosen) {
+    // Nothing passes: the candidate that agrees best (under noise where measured).
+    auto score = [](const RoundingCandidate& c) {
+      return std::min(c.agreement, c.noisy_agreement.value_or(c.agreement));
+    };
     for (std::size_t i = 0; i < report.candidates.size(); ++i) {
       const auto& c = report.candidates[i];
       if (!c.parameters) continue;
-      if (!chosen || c.agreement > report.candidates[*chosen].agreement) chosen = i;
+      if (!chosen || score(c) > score(report.candidates[*chosen])) chosen = i;
     }
   }
   if (!chosen) {
@@ -267,11 +331,15 @@ std::string CompileReport::text() const {
              : "approximate (box method; execute may differ from simulate by one table step "
                "near rounding boundaries)")
      << "\n\nrounding bits r (the most bits a table reads):\n";
-  os << "  r  agreement  mean|err|  bootstraps  parameters                               est. ms\n";
+  os << "  r  agreement  with noise  mean|err|  bootstraps  parameters                        "
+        "       est. ms\n";
   for (const auto& c : candidates) {
     char line[256];
-    std::snprintf(line, sizeof line, "  %-2u %8.2f%%  %9.3f  %10zu  %-40s %8.1f%s\n",
-                  c.rounding_bits, 100.0 * c.agreement, c.mean_abs_error, c.bootstraps,
+    const std::string noisy =
+        c.noisy_agreement ? fmt("%9.2f%%", 100.0 * *c.noisy_agreement) : std::string(10, ' ');
+    std::snprintf(line, sizeof line, "  %-2u %8.2f%%  %s  %9.3f  %10zu  %-40s %8.1f%s\n",
+                  c.rounding_bits, 100.0 * c.agreement, noisy.c_str(), c.mean_abs_error,
+                  c.bootstraps,
                   c.parameters ? c.parameters->params.display_name().c_str() : "(none feasible)",
                   c.estimated_ms, c.rounding_bits == rounding_bits ? "  <- chosen" : "");
     os << line;

@@ -2,6 +2,7 @@
 // and the parameter set, with a report of every decision.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,6 +26,11 @@ struct CompileOptions {
   unsigned max_rounding_bits = 8;
   unsigned default_rounding_bits = 6;
   double min_agreement = 0.99;
+  // Approximate rounding: the chosen r must also reach min_agreement when the noise model's
+  // errors are injected into every bootstrap (simulate with inject_errors), measured on at most
+  // this many calibration samples, cheapest candidate first. 0 turns the check off.
+  std::size_t noisy_agreement_samples = 2000;
+  std::uint64_t noisy_agreement_seed = 0x6c75746668650001;
   // A fixed parameter set instead of the search (a named set; TOY in tests).
   std::optional<ParameterSet> parameters;
   SearchSpace search;
@@ -34,7 +40,10 @@ struct CompileOptions {
 // One value of r that was considered.
 struct RoundingCandidate {
   unsigned rounding_bits = 0;
-  double agreement = 1.0;       // argmax (one vector output) or exact-output agreement
+  double agreement = 1.0;  // argmax (one vector output) or exact-output agreement
+  // Approximate rounding: the same agreement with the noise model's errors injected (simulate
+  // with inject_errors); measured for candidates in cost order until one passes.
+  std::optional<double> noisy_agreement;
   double mean_abs_error = 0.0;  // mean |rounded − clear| over output elements
   std::size_t bootstraps = 0;
   std::optional<ParameterCandidate> parameters;  // cheapest feasible set, if any

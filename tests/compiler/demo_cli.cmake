@@ -1,6 +1,6 @@
 # `lutfhe demo mnist` end to end on the committed sample (tests/data/mnist-sample: 300 real test
 # digits), which stands in for both splits: a small model is trained for four epochs, compiled
-# with 4-bit tables (small, fast keys), and 3 digits go through encrypt → run → decrypt with the
+# with exact rounding to 4-bit tables (small, fast keys; execute == simulate value by value), and 3 digits go through encrypt → run → decrypt with the
 # client's and the server's files apart. The JSON summary must say FHE == simulate on every
 # digit; the directories must hold what each role owns and nothing of the other's.
 # Run by ctest: cmake -DLUTFHE=<binary> -DSOURCE_DIR=<repo> -DWORK_DIR=<dir> -P demo_cli.cmake
@@ -14,7 +14,7 @@ file(COPY_FILE ${sample}/t10k-labels-idx1-ubyte.gz ${WORK_DIR}/data/train-labels
 
 execute_process(
   COMMAND ${LUTFHE} demo mnist --data data --dir out --hidden 12 --epochs 4 --count 3
-          --threads 2 --rounding-bits 4 --single-thread-images 1 --json -q
+          --threads 2 --rounding exact --rounding-bits 4 --single-thread-images 1 --json -q
   WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "demo failed (${rc}):\n${out}\n${err}")

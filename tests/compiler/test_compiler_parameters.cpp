@@ -2,6 +2,7 @@
 // rate of an enlarged-failure configuration against the model's prediction, and artifacts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -121,6 +122,69 @@ TEST(ParameterSelection, NamedSetsWhenTheyFit) {
   bool has_4bit = false;
   for (const auto& r : ranked) has_4bit |= r.params.name == "PBS_4BIT";
   EXPECT_TRUE(has_4bit);
+}
+
+// Approximate rounding: the compiler measures each candidate's agreement with the noise
+// model's errors injected, in cost order, and picks the first that reaches min_agreement; the
+// number is what a Simulator with the same seed reproduces.
+TEST(ParameterSelection, ApproximateRoundingChecksAgreementUnderNoise) {
+  const std::uint64_t seed = 77;
+  LUTFHE_TRACE_SEED(seed);
+  TestRng rng(seed);
+  Circuit c;
+  const NodeId x = c.input({12}, {0, 3}, "x");
+  std::vector<std::int64_t> w1(16 * 12), w2(4 * 16);
+  for (auto& v : w1) v = static_cast<std::int64_t>(rng.below(7)) - 3;
+  for (auto& v : w2) v = static_cast<std::int64_t>(rng.below(7)) - 3;
+  const NodeId h = c.dense(x, 16, w1, std::vector<std::int64_t>(16, 0));
+  const NodeId a = c.lookup(
+      h, LookupFunction::function(
+             [](std::int64_t v) { return std::clamp<std::int64_t>(v / 3, 0, 7); }, "relu3"));
+  c.mark_output(c.dense(a, 4, w2, std::vector<std::int64_t>(4, 0)));
+  std::vector<Sample> samples;
+  for (int i = 0; i < 400; ++i) {
+    Tensor t(12);
+    for (auto& v : t) v = static_cast<std::int64_t>(rng.below(4));
+    samples.push_back({t});
+  }
+  CompileOptions o;
+  o.rounding_mode = RoundingMode::kApproximate;
+  o.min_agreement = 0.97;
+  const CompileResult r = compile(c, samples, o);
+  const RoundingCandidate* chosen = nullptr;
+  for (const auto& cand : r.report.candidates) {
+    if (cand.rounding_bits == r.report.rounding_bits) chosen = &cand;
+  }
+  ASSERT_NE(chosen, nullptr);
+  ASSERT_TRUE(chosen->noisy_agreement.has_value());
+  // Every cheaper candidate that was accurate enough in the clear failed under noise.
+  for (const auto& cand : r.report.candidates) {
+    if (!cand.parameters || cand.estimated_ms >= chosen->estimated_ms) continue;
+    if (cand.agreement < o.min_agreement) continue;
+    ASSERT_TRUE(cand.noisy_agreement.has_value()) << "r=" << cand.rounding_bits;
+    EXPECT_LT(*cand.noisy_agreement, o.min_agreement) << "r=" << cand.rounding_bits;
+  }
+  // Reproduce the chosen number with the simulator itself.
+  SimulateOptions so;
+  so.inject_errors = true;
+  so.seed = o.noisy_agreement_seed;
+  Simulator sim(r.compiled, so);
+  std::size_t agree = 0;
+  for (const Sample& s : samples) {
+    const Tensor clear = evaluate_clear(c, s, RoundingSemantics::kModel)[0];
+    const Tensor noisy = sim.run(s)[0];
+    agree += std::max_element(clear.begin(), clear.end()) - clear.begin() ==
+             std::max_element(noisy.begin(), noisy.end()) - noisy.begin();
+  }
+  EXPECT_DOUBLE_EQ(*chosen->noisy_agreement,
+                   static_cast<double>(agree) / static_cast<double>(samples.size()));
+  // The report shows the column.
+  EXPECT_NE(r.report.text().find("with noise"), std::string::npos);
+  // Exact rounding never injects noise into the choice.
+  o.rounding_mode = RoundingMode::kExact;
+  for (const auto& cand : compile(c, samples, o).report.candidates) {
+    EXPECT_FALSE(cand.noisy_agreement.has_value());
+  }
 }
 
 // A failure-prone variant of TOY: N = 1024 leaves an 8-bit table so little room that the
