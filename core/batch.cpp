@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <array>
 #include <exception>
 #include <mutex>
 
@@ -21,15 +23,22 @@ void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
   // Exceptions must not cross the OpenMP region: keep the first and rethrow after it.
   std::exception_ptr failure;
   std::mutex failure_mutex;
-  const auto count = static_cast<std::ptrdiff_t>(inputs.size());
+  // Groups of kBootstrapBatch per task: one walk of the bootstrapping key per group.
+  const std::size_t batch = kBootstrapBatch;
+  const auto groups = static_cast<std::ptrdiff_t>((inputs.size() + batch - 1) / batch);
+  std::array<const LookupTable*, kBootstrapBatch> same;
+  same.fill(&lut);
 #pragma omp parallel num_threads(team)
   {
-    Scratch scratch = key.make_scratch();
+    Scratch scratch = key.make_batch_scratch(batch);
 #pragma omp for schedule(dynamic, 1)
-    for (std::ptrdiff_t i = 0; i < count; ++i) {
+    for (std::ptrdiff_t g = 0; g < groups; ++g) {
+      const std::size_t first = static_cast<std::size_t>(g) * batch;
+      const std::size_t count = std::min(batch, inputs.size() - first);
       try {
-        keyswitch_bootstrap(outputs[static_cast<std::size_t>(i)],
-                            inputs[static_cast<std::size_t>(i)], lut, key, scratch);
+        keyswitch_bootstrap_batch(outputs.subspan(first, count), inputs.subspan(first, count),
+                                  std::span<const LookupTable* const>(same.data(), count), key,
+                                  scratch);
       } catch (...) {
         std::lock_guard lock(failure_mutex);
         if (!failure) failure = std::current_exception();

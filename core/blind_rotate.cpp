@@ -15,9 +15,11 @@ std::size_t blind_rotate_scratch_size(GlweDimension k, PolynomialSize n,
   return cmux_scratch_size(k, n, levels);
 }
 
-void blind_rotate(std::span<Torus> acc, std::span<const std::uint64_t> switched,
-                  std::span<const Torus> lut, const FourierBootstrapKey& bsk,
-                  const NegacyclicFft& fft, Scratch& scratch) {
+namespace {
+
+// acc ← the trivial GLWE of lut rotated by X^{−b̃}, after the checks of one member.
+void start_rotation(std::span<Torus> acc, std::span<const std::uint64_t> switched,
+                    std::span<const Torus> lut, const FourierBootstrapKey& bsk) {
   const std::size_t n = bsk.input_dimension().value();
   const std::size_t big_n = bsk.polynomial_size().value();
   const std::size_t k = bsk.glwe_dimension().value();
@@ -26,13 +28,40 @@ void blind_rotate(std::span<Torus> acc, std::span<const std::uint64_t> switched,
   require_equal(lut.size(), big_n, "blind_rotate", "test polynomial size", "bootstrap key N");
   require_equal(acc.size(), (k + 1) * big_n, "blind_rotate", "accumulator size", "(k+1)·N");
   const std::size_t two_n = 2 * big_n;
-
   std::fill(acc.begin(), acc.end() - static_cast<std::ptrdiff_t>(big_n), Torus{0});
   // X^{−b̃} = X^{2N − b̃}.
   rotate_polynomial(acc.subspan(k * big_n, big_n), lut, (two_n - switched[n]) % two_n);
+}
+
+}  // namespace
+
+void blind_rotate(std::span<Torus> acc, std::span<const std::uint64_t> switched,
+                  std::span<const Torus> lut, const FourierBootstrapKey& bsk,
+                  const NegacyclicFft& fft, Scratch& scratch) {
+  start_rotation(acc, switched, lut, bsk);
+  const std::size_t n = bsk.input_dimension().value();
   for (std::size_t i = 0; i < n; ++i) {
     if (switched[i] == 0) continue;  // X^0·acc − acc = 0: the CMUX would add only noise
     cmux_rotate(acc, bsk.ggsw(i), switched[i], fft, scratch);
+  }
+}
+
+void blind_rotate_batch(std::span<const std::span<Torus>> accs,
+                        std::span<const std::span<const std::uint64_t>> switched,
+                        std::span<const std::span<const Torus>> luts,
+                        const FourierBootstrapKey& bsk, const NegacyclicFft& fft,
+                        Scratch& scratch) {
+  require_equal(switched.size(), accs.size(), "blind_rotate_batch", "switched ciphertexts",
+                "accumulators");
+  require_equal(luts.size(), accs.size(), "blind_rotate_batch", "test polynomials", "accumulators");
+  for (std::size_t b = 0; b < accs.size(); ++b) start_rotation(accs[b], switched[b], luts[b], bsk);
+  const std::size_t n = bsk.input_dimension().value();
+  for (std::size_t i = 0; i < n; ++i) {
+    const FourierGgswView ggsw = bsk.ggsw(i);
+    for (std::size_t b = 0; b < accs.size(); ++b) {
+      if (switched[b][i] == 0) continue;
+      cmux_rotate(accs[b], ggsw, switched[b][i], fft, scratch);
+    }
   }
 }
 

@@ -22,6 +22,18 @@ void blind_rotate(std::span<Torus> acc, std::span<const std::uint64_t> switched,
                   std::span<const Torus> lut, const FourierBootstrapKey& bsk,
                   const NegacyclicFft& fft, Scratch& scratch);
 
+// Several blind rotations walking the bootstrapping key once: each GGSW is applied to every
+// accumulator of the batch while it is in cache. A single rotation streams the whole Fourier
+// key from memory (tens to hundreds of MB), which bounds it, and two threads share that
+// bandwidth; a batch of B divides that traffic by B. Each accumulator sees exactly the
+// operations blind_rotate would apply to it, in the same order, so the results are identical.
+// accs[b] ((k+1)·N values), switched[b] (n+1 values) and luts[b] (N values) per member; the
+// scratch needs blind_rotate_scratch_size (the members' CMUXes run one after another).
+void blind_rotate_batch(std::span<const std::span<Torus>> accs,
+                        std::span<const std::span<const std::uint64_t>> switched,
+                        std::span<const std::span<const Torus>> luts,
+                        const FourierBootstrapKey& bsk, const NegacyclicFft& fft, Scratch& scratch);
+
 std::size_t programmable_bootstrap_scratch_size(const FourierBootstrapKey& bsk);
 
 // outputs[f] (dimension k·N, under the flattened GLWE key) ← the table's function f applied

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <bit>
 #include <vector>
 
 #include "core/blind_rotate.hpp"
@@ -10,6 +11,8 @@
 #include "core/ggsw.hpp"
 #include "core/keyswitch.hpp"
 #include "core/lwe.hpp"
+#include "core/modulus_switch.hpp"
+#include "core/sample_extract.hpp"
 
 namespace lutfhe {
 namespace {}  // namespace
@@ -189,6 +192,57 @@ std::size_t ServerKey::scratch_size() const {
          compact_keyswitch_scratch_size(params_.n) +
          2 * scratch_bytes<Torus>(big) +  // gate linear combinations
          programmable_bootstrap_scratch_size(bsk_);
+}
+
+std::size_t ServerKey::batch_scratch_size(std::size_t batch) const {
+  const std::size_t polys = params_.k.value() + 1;
+  const std::size_t views = 2 * scratch_bytes<std::span<Torus>>(batch) +
+                            scratch_bytes<std::span<const std::uint64_t>>(batch) +
+                            2 * scratch_bytes<std::span<const Torus>>(batch);
+  return scratch_size() + views + compact_keyswitch_batch_scratch_size(params_.n, batch) +
+         batch * (scratch_bytes<Torus>(params_.n.value() + 1) +          // key-switched
+                  scratch_bytes<std::uint64_t>(params_.n.value() + 1) +  // modulus-switched
+                  scratch_bytes<Torus>(polys * params_.N.value()));      // accumulator
+}
+
+void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
+                               std::span<const LweCiphertext> inputs,
+                               std::span<const LookupTable* const> luts, const ServerKey& key,
+                               Scratch& scratch) {
+  require_equal(outputs.size(), inputs.size(), "keyswitch_bootstrap_batch", "outputs", "inputs");
+  require_equal(luts.size(), inputs.size(), "keyswitch_bootstrap_batch", "tables", "inputs");
+  const FourierBootstrapKey& bsk = key.bootstrap_key();
+  const std::size_t count = inputs.size();
+  const std::size_t n = key.parameters().n.value();
+  const std::size_t big_n = bsk.polynomial_size().value();
+  const std::size_t polys = bsk.glwe_dimension().value() + 1;
+  const auto log2_two_n = static_cast<unsigned>(std::countr_zero(big_n)) + 1;
+  Scratch::Frame frame(scratch);
+  auto accs = scratch.take<std::span<Torus>>(count);
+  auto switched = scratch.take<std::span<const std::uint64_t>>(count);
+  auto tables = scratch.take<std::span<const Torus>>(count);
+  auto small = scratch.take<std::span<Torus>>(count);
+  auto big = scratch.take<std::span<const Torus>>(count);
+  for (std::size_t b = 0; b < count; ++b) {
+    if (luts[b]->lut_count() != 1) {
+      throw InvalidArgument("keyswitch_bootstrap_batch takes single-function tables, got " +
+                            std::to_string(luts[b]->lut_count()) + " functions");
+    }
+    small[b] = scratch.take<Torus>(n + 1);
+    big[b] = inputs[b].data();
+  }
+  keyswitch_batch(small, big, key.keyswitch_key(), scratch);
+  for (std::size_t b = 0; b < count; ++b) {
+    auto ms = scratch.take<std::uint64_t>(n + 1);
+    modulus_switch_lwe(ms, small[b], log2_two_n, 0);
+    switched[b] = ms;
+    accs[b] = scratch.take<Torus>(polys * big_n);
+    tables[b] = luts[b]->polynomial();
+  }
+  blind_rotate_batch(accs, switched, tables, bsk, key.fft(), scratch);
+  for (std::size_t b = 0; b < count; ++b) {
+    sample_extract(outputs[b].data(), accs[b], bsk.polynomial_size(), 0);
+  }
 }
 
 void keyswitch_bootstrap(std::span<const std::span<Torus>> outputs, std::span<const Torus> in,

@@ -101,6 +101,9 @@ class ServerKey {
   // Bytes of scratch that keyswitch_bootstrap and the gates need; one Scratch per thread.
   std::size_t scratch_size() const;
   Scratch make_scratch() const { return Scratch(scratch_size()); }
+  // Scratch for keyswitch_bootstrap_batch of up to `batch` ciphertexts (and everything above).
+  std::size_t batch_scratch_size(std::size_t batch) const;
+  Scratch make_batch_scratch(std::size_t batch) const { return Scratch(batch_scratch_size(batch)); }
 
  private:
   ServerKey(const ParameterSet& params, const KeyId& id, FourierBootstrapKey bsk,
@@ -123,5 +126,20 @@ void keyswitch_bootstrap(LweCiphertext& out, const LweCiphertext& in, const Look
 // Same on raw LWE data (k·N + 1 values each), for callers that work in scratch memory.
 void keyswitch_bootstrap(std::span<const std::span<Torus>> outputs, std::span<const Torus> in,
                          const LookupTable& lut, const ServerKey& key, Scratch& scratch);
+
+// How many KS-PBS one thread runs together in keyswitch_bootstrap_batch by default: enough to
+// reuse each GGSW from cache several times, few enough that the batch's accumulators and one
+// GGSW stay within a core's L2 for the sets this project uses.
+inline constexpr std::size_t kBootstrapBatch = 8;
+
+// outputs[b] ← KS-PBS of inputs[b] with the single-function table *luts[b], for a small batch
+// (at most the size the scratch was made for, ServerKey::make_batch_scratch): the key
+// switches in one pass over the key-switching key (keyswitch_batch), then one walk of the
+// bootstrapping key for all (blind_rotate_batch).
+// Results are identical to keyswitch_bootstrap on each.
+void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
+                               std::span<const LweCiphertext> inputs,
+                               std::span<const LookupTable* const> luts, const ServerKey& key,
+                               Scratch& scratch);
 
 }  // namespace lutfhe

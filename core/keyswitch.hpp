@@ -41,4 +41,12 @@ void keyswitch(std::span<Torus> out, std::span<const Torus> in, const CompactKey
 // Convenience form that allocates its scratch.
 void keyswitch(LweCiphertext& out, const LweCiphertext& in, const CompactKeyswitchKey& key);
 
+std::size_t compact_keyswitch_batch_scratch_size(LweDimension output_dimension, std::size_t batch);
+// outs[b] ← keyswitch(ins[b]) for a small batch in one pass over the key: each row is applied
+// to every member while it is in cache (one KS streams the whole key, k·N·l_ks rows). The
+// results are identical to keyswitch on each.
+void keyswitch_batch(std::span<const std::span<Torus>> outs,
+                     std::span<const std::span<const Torus>> ins, const CompactKeyswitchKey& key,
+                     Scratch& scratch);
+
 }  // namespace lutfhe

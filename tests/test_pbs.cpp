@@ -270,6 +270,69 @@ TEST(PbsApi, LookupTableLayoutFollowsTheBoxMethod) {
   }
 }
 
+// Batched KS-PBS (one walk of the bootstrapping key for several ciphertexts) must give the
+// very same ciphertexts as one KS-PBS at a time, for every batch size up to the scratch's, with
+// a different table per member; and the batch API's results decrypt to the tables' values.
+TEST(PbsApi, BatchedBootstrapEqualsOneAtATime) {
+  for (const char* name : {"TOY", "PBS_2BIT"}) {
+    const ParameterSet& p = find_parameter_set(name);
+    const std::uint64_t seed = 236;
+    LUTFHE_TRACE_SEED(seed);
+    KeyBundle& keys = keys_for(p, seed);
+    auto rng = EncryptionRandomness::from_seed(test_seed(seed + 1));
+    TestRng data(seed + 2);
+    const unsigned bits = std::min(p.message_bits - 1, 3u);
+    std::vector<LookupTable> tables;
+    for (int t = 0; t < 3; ++t) {
+      tables.push_back(make_lookup_table(p.N, bits, random_table(data, bits, bits), bits));
+    }
+    Scratch single = keys.server.make_scratch();
+    Scratch batched = keys.server.make_batch_scratch(kBootstrapBatch);
+    for (std::size_t count = 1; count <= kBootstrapBatch; ++count) {
+      std::vector<LweCiphertext> in, one, many;
+      std::vector<const LookupTable*> luts;
+      std::vector<std::uint64_t> messages;
+      for (std::size_t b = 0; b < count; ++b) {
+        messages.push_back(data.below(std::uint64_t{1} << bits));
+        in.push_back(keys.client.encrypt(messages.back(), bits, rng));
+        luts.push_back(&tables[b % tables.size()]);
+        one.emplace_back(p.big_dimension());
+        many.emplace_back(p.big_dimension());
+        keyswitch_bootstrap(one.back(), in.back(), *luts.back(), keys.server, single);
+      }
+      keyswitch_bootstrap_batch(many, in, luts, keys.server, batched);
+      for (std::size_t b = 0; b < count; ++b) {
+        ASSERT_TRUE(std::equal(one[b].data().begin(), one[b].data().end(), many[b].data().begin()))
+            << name << " batch of " << count << ", member " << b;
+      }
+    }
+    // A scratch sized for one KS-PBS cannot hold a full batch: refused, not overrun.
+    {
+      std::vector<LweCiphertext> in(kBootstrapBatch, keys.client.encrypt(0, bits, rng));
+      std::vector<LweCiphertext> out(kBootstrapBatch, LweCiphertext(p.big_dimension()));
+      std::vector<const LookupTable*> luts(kBootstrapBatch, &tables[0]);
+      EXPECT_THROW(keyswitch_bootstrap_batch(out, in, luts, keys.server, single), Error);
+    }
+    // The thread-level batch API (groups of kBootstrapBatch) on 19 inputs, one table.
+    std::vector<LweCiphertext> xs, ys;
+    std::vector<std::uint64_t> ms;
+    for (int i = 0; i < 19; ++i) {
+      ms.push_back(data.below(std::uint64_t{1} << bits));
+      xs.push_back(keys.client.encrypt(ms.back(), bits, rng));
+      ys.emplace_back(p.big_dimension());
+    }
+    const auto f = [](std::uint64_t m) { return (3 * m + 1) % 8; };
+    const LookupTable lut = make_lookup_table(
+        p.N, bits, [&](std::uint64_t m) { return f(m) % (1u << bits); }, bits);
+    keyswitch_bootstrap_batch(ys, xs, lut, keys.server, 2);
+    for (int i = 0; i < 19; ++i) {
+      EXPECT_EQ(keys.client.decrypt(ys[static_cast<std::size_t>(i)], bits),
+                f(ms[static_cast<std::size_t>(i)]) % (1u << bits))
+          << name << " i=" << i;
+    }
+  }
+}
+
 TEST(PbsApi, ProgrammableBootstrapOfASmallKeyCiphertext) {
   // programmable_bootstrap without key switching: the input lives under the small key.
   const ParameterSet& p = find_parameter_set("TOY");
