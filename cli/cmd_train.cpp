@@ -31,6 +31,12 @@ struct TrainCommand {
   bool quiet = false;
 };
 
+std::string fmt_default(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
 std::string percent(double x) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * x);
@@ -167,11 +173,26 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->add_option("--acc-penalty", cfg.accumulator_penalty,
                   "Weight of the accumulator penalty (default 1e-4)");
   cmd->add_option("--range-penalty", cfg.range_penalty,
-                  "Penalize fc1 pre-activations outside [-m*clip, (1+m)*clip] (default 0: off)");
-  cmd->add_option("--range-margin", cfg.range_margin, "m of --range-penalty (default 0.5)");
+                  "Penalize fc1 pre-activations outside [-m*clip, (1+m)*clip] (default " +
+                      fmt_default(cfg.range_penalty) + "; 0: off)");
+  cmd->add_option("--range-margin", cfg.range_margin,
+                  "m of --range-penalty (default " + fmt_default(cfg.range_margin) + ")");
   cmd->add_flag("--per-channel-scales", cfg.per_channel_scales,
                 "One fc1 weight scale per hidden unit (default: one for the layer, a narrower "
-                "accumulator)");
+                "accumulator); turns --snap-epochs off unless given");
+  cmd->add_option("--acc-noise", cfg.acc_noise,
+                  "Gaussian noise on fc1 pre-activations during quantized training, sigma in "
+                  "activation steps (default " +
+                      fmt_default(cfg.acc_noise) + "; 0: off)");
+  CLI::Option* snap = cmd->add_option(
+      "--snap-epochs", cfg.snap_epochs,
+      "Fix the activation step at a power of two in accumulator units for the last N "
+      "epochs (default " +
+          std::to_string(cfg.snap_epochs) + "; 0: off)");
+  cmd->add_option("--center-penalty", cfg.center_penalty,
+                  "Penalize fc1 pre-activations near the thresholds between activation levels "
+                  "(default " +
+                      fmt_default(cfg.center_penalty) + "; 0: off)");
   cmd->add_option("--seed", cfg.seed,
                   "Random seed (default 1); same seed and threads give "
                   "the same model file");
@@ -180,7 +201,11 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->add_option("--train-count", o->train_count, "Use the first N training images (0: all)");
   cmd->add_option("--test-count", o->test_count, "Use the first N test images (0: all)");
   add_quiet_flag(cmd, o->quiet);
-  cmd->callback([o, &action] { action = [o] { return run_train(*o); }; });
+  cmd->callback([o, snap, &action] {
+    // Snapping needs one fc1 scale: per-channel scales turn the default off.
+    if (o->cfg.per_channel_scales && snap->count() == 0) o->cfg.snap_epochs = 0;
+    action = [o] { return run_train(*o); };
+  });
 }
 
 }  // namespace lutfhe::cli

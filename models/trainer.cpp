@@ -43,6 +43,19 @@ class Random {
   double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   std::size_t index(std::size_t n) { return static_cast<std::size_t>(engine_() % n); }
+  // Standard normal by Box–Muller (both values of a pair, in order).
+  double normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    const double u1 = 1.0 - uniform();  // (0, 1]
+    const double u2 = uniform();
+    const double rad = std::sqrt(-2.0 * std::log(u1));
+    spare_ = rad * std::sin(2 * std::numbers::pi * u2);
+    has_spare_ = true;
+    return rad * std::cos(2 * std::numbers::pi * u2);
+  }
   template <class T>
   void shuffle(std::vector<T>& v) {
     for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[index(i)]);
@@ -50,6 +63,8 @@ class Random {
 
  private:
   std::mt19937_64 engine_;
+  double spare_ = 0;
+  bool has_spare_ = false;
 };
 
 std::int64_t signed_max(unsigned bits) {
@@ -99,6 +114,10 @@ struct Net {
   RowMatF w2;  // classes × hidden
   VecF b2;
   float clip = 1.0f;  // PACT clip of the hidden activations
+  // Once snapped, the activation step is 2^snap_k accumulator units: the clip follows the fc1
+  // weight scale instead of being learned.
+  bool snapped = false;
+  int snap_k = 0;
 };
 
 // The weights as the network uses them in one step: float, or fake-quantized (integers times
@@ -111,6 +130,8 @@ struct Effective {
   RowMatF w2;
   VecF b2;
   double s2 = 1.0;
+  double act_scale = 1.0;  // hidden activation step (real units)
+  float clip = 1.0f;       // act_scale · (2^act_bits − 1), or the float model's clip
 };
 
 unsigned out_bits(const TrainConfig& cfg) {
@@ -121,8 +142,17 @@ double activation_scale(const TrainConfig& cfg, float clip) {
   return static_cast<double>(clip) / static_cast<double>(unsigned_max(cfg.act_bits));
 }
 
+// The activation step of a snapped model: 2^k accumulator units, less 2^-40 relative, so that an
+// accumulator exactly halfway between two levels rounds up in the lookup's floating-point
+// requantization (acc·s_x·s_w / step), as round_k does (compiler/README.md "Rounding").
+double snapped_activation_scale(double acc_scale, int k) {
+  return std::ldexp(acc_scale, k) * (1 - 0x1p-40);
+}
+
 Effective effective_weights(const Net& net, const TrainConfig& cfg, bool quantized) {
   Effective e;
+  e.clip = net.clip;
+  e.act_scale = activation_scale(cfg, net.clip);
   if (!quantized) {
     e.w1 = net.w1;
     e.b1 = net.b1;
@@ -161,7 +191,11 @@ Effective effective_weights(const Net& net, const TrainConfig& cfg, bool quantiz
           static_cast<float>(static_cast<double>(quantize_weight(net.w2(o, i), e.s2, wb2)) * e.s2);
     }
   }
-  const double acc_scale2 = activation_scale(cfg, net.clip) * e.s2;
+  if (net.snapped) {
+    e.act_scale = snapped_activation_scale(sx * e.s1.front(), net.snap_k);
+    e.clip = static_cast<float>(e.act_scale * static_cast<double>(unsigned_max(cfg.act_bits)));
+  }
+  const double acc_scale2 = e.act_scale * e.s2;
   e.b2.resize(net.b2.size());
   for (Eigen::Index o = 0; o < net.b2.size(); ++o) {
     e.b2(o) =
@@ -267,6 +301,10 @@ void check_config(const TrainConfig& cfg) {
   need(cfg.batch_size >= 1, "batch size must be at least 1");
   need(cfg.classes >= 2, "at least 2 classes");
   need(cfg.acc_bits <= 30, "accumulator bits must be at most 30");
+  need(cfg.acc_noise >= 0, "accumulator noise must be non-negative");
+  need(cfg.center_penalty >= 0, "centre penalty must be non-negative");
+  need(cfg.snap_epochs == 0 || !cfg.per_channel_scales,
+       "snapping the activation step needs one fc1 weight scale (no per-channel scales)");
 }
 
 void check_data(const ImageDataset& d, const TrainConfig& cfg, const char* what) {
@@ -327,7 +365,7 @@ QuantizedModel export_model(const Net& net, const TrainConfig& cfg, std::size_t 
   fc1.activation = Activation::kRelu;
   QuantParams act;
   act.bits = cfg.act_bits;
-  act.scale = activation_scale(cfg, net.clip);
+  act.scale = e.act_scale;
   fc1.output = act;
   for (Eigen::Index o = 0; o < net.w1.rows(); ++o) {
     const double s = e.s1[static_cast<std::size_t>(o)];
@@ -578,6 +616,14 @@ TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const
       }
       net.clip = clip;
     }
+    if (quantized && cfg.snap_epochs > 0 && !net.snapped && epoch + cfg.snap_epochs >= cfg.epochs) {
+      // Snap the activation step to the nearest power of two in accumulator units; the
+      // remaining epochs fine-tune with it fixed.
+      const Effective e = effective_weights(net, cfg, true);
+      const double step = e.act_scale / (input.scale * e.s1.front());
+      net.snap_k = static_cast<int>(std::lround(std::log2(step)));
+      net.snapped = true;
+    }
     rng.shuffle(order);
     double loss_sum = 0;
     std::size_t correct = 0;
@@ -611,8 +657,17 @@ TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const
         }
       }
       const Effective e = effective_weights(net, cfg, quantized);
-      const MatF z = (e.w1 * x).colwise() + e.b1;
-      const MatF y = hidden_activations(z, net.clip, cfg, quantized);
+      if (net.snapped) net.clip = e.clip;
+      const MatF z0 = (e.w1 * x).colwise() + e.b1;  // noiseless, for the penalties
+      MatF z = z0;
+      if (quantized && cfg.acc_noise > 0) {
+        // The encrypted lookup reads its table at a noisy accumulator: train with that noise.
+        const float sigma = static_cast<float>(cfg.acc_noise * e.act_scale);
+        for (Eigen::Index i = 0; i < z.size(); ++i) {
+          z.data()[i] += sigma * static_cast<float>(rng.normal());
+        }
+      }
+      const MatF y = hidden_activations(z, e.clip, cfg, quantized);
       const MatF logits = (e.w2 * y).colwise() + e.b2;
       // Softmax cross-entropy; its gradient, averaged over the batch.
       MatF g(classes, static_cast<Eigen::Index>(n));
@@ -638,7 +693,7 @@ TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const
         const float zi = z.data()[i];
         if (zi <= 0) {
           gy.data()[i] = 0;
-        } else if (zi >= net.clip) {
+        } else if (zi >= e.clip) {
           gclip += static_cast<double>(gy.data()[i]);
           gy.data()[i] = 0;
         }
@@ -649,7 +704,7 @@ TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const
                         static_cast<float>(static_cast<double>(n) * static_cast<double>(hidden));
         for (Eigen::Index j = 0; j < gy.cols(); ++j) {
           for (Eigen::Index o = 0; o < hidden; ++o) {
-            const float a = z(o, j) / e.acc_scale1(o);
+            const float a = z0(o, j) / e.acc_scale1(o);
             const float excess = std::abs(a) - acc_limit;
             if (excess > 0) gy(o, j) += k * excess * (a > 0 ? 1.0f : -1.0f) / e.acc_scale1(o);
           }
@@ -658,16 +713,30 @@ TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const
       if (quantized && cfg.range_penalty > 0) {
         // Penalty on pre-activations (in activation steps) outside the window the table
         // distinguishes, widened by range_margin clips on each side.
-        const float step = static_cast<float>(activation_scale(cfg, net.clip));
-        const float lo = -static_cast<float>(cfg.range_margin) * net.clip;
-        const float hi = net.clip - lo;
+        const float step = static_cast<float>(e.act_scale);
+        const float lo = -static_cast<float>(cfg.range_margin) * e.clip;
+        const float hi = e.clip - lo;
         const float k = static_cast<float>(2 * cfg.range_penalty) /
                         (step * step *
                          static_cast<float>(static_cast<double>(n) * static_cast<double>(hidden)));
         for (Eigen::Index i = 0; i < gy.size(); ++i) {
-          const float zi = z.data()[i];
+          const float zi = z0.data()[i];
           if (zi < lo) gy.data()[i] += k * (zi - lo);
           if (zi > hi) gy.data()[i] += k * (zi - hi);
+        }
+      }
+      if (quantized && cfg.center_penalty > 0) {
+        // Penalty center_penalty · mean(sin²(π·d)) on the pre-activations within the levels
+        // [0, clip], d = z/step − round(z/step): away from the thresholds between levels, where
+        // the lookup's noise flips the level.
+        const float inv_step = static_cast<float>(1 / e.act_scale);
+        const float top = static_cast<float>(unsigned_max(cfg.act_bits));
+        const float k = static_cast<float>(cfg.center_penalty * std::numbers::pi) * inv_step /
+                        static_cast<float>(static_cast<double>(n) * static_cast<double>(hidden));
+        const auto two_pi = static_cast<float>(2 * std::numbers::pi);
+        for (Eigen::Index i = 0; i < gy.size(); ++i) {
+          const float t = z0.data()[i] * inv_step;
+          if (t > 0 && t < top) gy.data()[i] += k * std::sin(two_pi * (t - std::round(t)));
         }
       }
       const RowMatF gw1 = gy * x.transpose();
@@ -682,7 +751,7 @@ TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const
       adam_step(net.b1, gb1, mb1, adam, lr, 0);
       adam_step(net.w2, gw2, mw2, adam, lr, cfg.weight_decay);
       adam_step(net.b2, gb2, mb2, adam, lr, 0);
-      if (quantized) {
+      if (quantized && !net.snapped) {
         clip_m = adam.beta1 * clip_m + (1 - adam.beta1) * gclip;
         clip_v = adam.beta2 * clip_v + (1 - adam.beta2) * gclip * gclip;
         const double mhat = clip_m / (1 - std::pow(adam.beta1, static_cast<double>(adam.t)));
@@ -697,6 +766,7 @@ TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const
     rep.quantized = quantized;
     rep.loss = loss_sum / static_cast<double>(train.size());
     rep.train_accuracy = static_cast<double>(correct) / static_cast<double>(train.size());
+    if (net.snapped) net.clip = effective_weights(net, cfg, true).clip;
     rep.float_test_accuracy = float_test_accuracy(net, test, cfg);
     Net exported = net;
     if (!quantized) {
@@ -752,6 +822,9 @@ std::string train_report_json(const TrainConfig& cfg, const TrainResult& r,
        ", \"range_penalty\": " + json_number(cfg.range_penalty) +
        ", \"range_margin\": " + json_number(cfg.range_margin) +
        ", \"per_channel_scales\": " + (cfg.per_channel_scales ? "true" : "false") +
+       ", \"acc_noise\": " + json_number(cfg.acc_noise) +
+       ", \"snap_epochs\": " + u(cfg.snap_epochs) +
+       ", \"center_penalty\": " + json_number(cfg.center_penalty) +
        ", \"threads\": " + u(cfg.threads) + "},\n";
   field("seed", u(cfg.seed));
   field("float_accuracy", json_number(r.float_test_accuracy));

@@ -242,6 +242,7 @@ TEST(TrainerDeterminism, PerChannelScales) {
   TrainConfig cfg = small_config();
   cfg.epochs = 2;
   cfg.per_channel_scales = true;
+  cfg.snap_epochs = 0;
   cfg.range_penalty = 1e-3;
   cfg.acc_bits = 8;
   const TrainResult r = train_mlp(train, test, cfg, {});
@@ -249,6 +250,40 @@ TEST(TrainerDeterminism, PerChannelScales) {
   EXPECT_EQ(fc1.weight_scales.size(), cfg.hidden);
   EXPECT_EQ(quantized_accuracy(r.model, test), r.quantized_test_accuracy);
   EXPECT_EQ(r.fast_quantized_test_accuracy, r.quantized_test_accuracy);
+}
+
+TEST(TrainerDeterminism, SnappedStepIsAPowerOfTwoAndRoundsExactly) {
+  const ImageDataset train = synthetic(300, 3), test = synthetic(100, 4);
+  TrainConfig cfg = small_config();
+  cfg.epochs = 3;
+  cfg.snap_epochs = 1;
+  cfg.acc_noise = 0.2;
+  const TrainResult r = train_mlp(train, test, cfg, {});
+  const QuantizedModel& m = r.model;
+  const auto& fc1 = std::get<DenseLayer>(m.layers[0].op);
+  ASSERT_EQ(fc1.weight_scales.size(), 1u);
+  const double acc_scale = m.input.scale * fc1.weight_scales[0];
+  const double step = fc1.output->scale / acc_scale;
+  const int k = static_cast<int>(std::lround(std::log2(step)));
+  EXPECT_NEAR(step, std::ldexp(1.0, k), 1e-9 * step);
+  // The lookup's requantization equals the activation level of round_k (half up): rounding
+  // the accumulator to its top bits loses nothing.
+  ASSERT_GE(k, 1);
+  for (std::int64_t v = r.fc1_range.min - 64; v <= r.fc1_range.max + 64; ++v) {
+    const std::int64_t level =
+        fc1.output->quantize(std::max(0.0, acc_scale * static_cast<double>(v)));
+    const std::int64_t rounded = (v + (std::int64_t{1} << (k - 1))) >> k;  // floor division
+    EXPECT_EQ(level, std::clamp<std::int64_t>(rounded, 0, fc1.output->max())) << v;
+  }
+  EXPECT_EQ(quantized_accuracy(m, test), r.quantized_test_accuracy);
+  EXPECT_EQ(r.fast_quantized_test_accuracy, r.quantized_test_accuracy);
+  // Deterministic with the noise on, and the noise changes the model.
+  EXPECT_EQ(model_to_json(train_mlp(train, test, cfg, {}).model), model_to_json(m));
+  cfg.acc_noise = 0;
+  EXPECT_NE(model_to_json(train_mlp(train, test, cfg, {}).model), model_to_json(m));
+  // Snapping needs one fc1 scale.
+  cfg.per_channel_scales = true;
+  EXPECT_THROW(train_mlp(train, test, cfg, {}), InvalidArgument);
 }
 
 TEST(TrainerDeterminism, RefusesBadInput) {
