@@ -204,7 +204,8 @@ std::optional<double> recorded_float_accuracy(const fs::path& model) {
 std::string model_tag(const DemoOptions& o) {
   std::ostringstream s;
   s << o.dataset << "-h" << o.hidden << "-w" << o.weight_bits << "-a" << o.act_bits << "-i"
-    << o.input_bits << "-e" << o.epochs << "-s" << o.seed;
+    << o.input_bits << "-e" << (o.epochs ? std::to_string(o.epochs) : std::string("default"))
+    << "-s" << o.seed;
   return s.str();
 }
 
@@ -229,7 +230,9 @@ DemoModel obtain_model(const DemoOptions& o, const models::ImageDataset& train,
   cfg.input_bits = o.input_bits;
   if (o.epochs) cfg.epochs = o.epochs;
   cfg.seed = o.seed;
-  cfg.threads = o.threads;
+  // One thread: the model bytes depend on the thread count (and the products are too small to
+  // gain from more), so the cached model is the same whatever --threads says.
+  cfg.threads = 1;
   cfg.name = o.dataset + "_mlp";
   std::cerr << "lutfhe demo: training " << cached.filename().string() << " on " << train.size()
             << " images (cached for later runs)\n";

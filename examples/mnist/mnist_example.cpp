@@ -46,7 +46,9 @@ int run(int argc, char** argv) {
   for (std::size_t i = 0; i < train.size(); ++i) {
     calibration.push_back(models::quantize_input(model, pixels(train, i)));
   }
-  const auto compiled = compiler::compile(lowered.circuit, calibration);
+  compiler::CompileOptions options;  // p_error 2^-40 per lookup, 128-bit parameters
+  options.rounding_mode = compiler::RoundingMode::kApproximate;  // one bootstrap per lookup
+  const auto compiled = compiler::compile(lowered.circuit, calibration, options);
   const compiler::ClientSpec spec = compiler::make_client_spec(
       compiled.compiled, {lowered.input_quantization}, {lowered.output_quantization});
   std::printf("%s", compiled.report.text().c_str());

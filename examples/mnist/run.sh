@@ -14,11 +14,12 @@ mkdir -p "$WORK/owner" "$WORK/client" "$WORK/server"
 
 scripts/fetch-mnist
 
-# Model owner: train a quantized MLP (cached), compile it against 2000 training digits.
+# Model owner: train a quantized MLP (cached), compile it against 2000 training digits with
+# approximate rounding (one bootstrap per hidden unit, as `lutfhe demo mnist` does).
 [[ -f "$WORK/owner/mnist.json" ]] ||
   "$LUTFHE" train mnist --data "$DATA" --out "$WORK/owner/mnist.json"
 "$LUTFHE" compile --model "$WORK/owner/mnist.json" --out "$WORK/owner" \
-  --calibration "$DATA/train-images-idx3-ubyte.gz" --count 2000 --quiet
+  --calibration "$DATA/train-images-idx3-ubyte.gz" --count 2000 --rounding approximate --quiet
 cp "$WORK/owner/client.spec" "$WORK/client/"
 cp "$WORK/owner/server.circuit" "$WORK/server/"
 
