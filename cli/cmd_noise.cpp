@@ -20,6 +20,7 @@
 #include "cli/param_options.hpp"
 #include "cli/progress.hpp"
 #include "cli/svg_plot.hpp"
+#include "core/json_text.hpp"
 #include "core/noise_measurement.hpp"
 
 #ifdef LUTFHE_CLI_WITH_BENCH
@@ -108,36 +109,6 @@ void print_table(const noise::NoiseReport& r, std::ostream& out) {
 // ---------------------------------------------------------------------------------------------
 // JSON.
 
-std::string json_escape(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // 17 significant digits (round-trips a double); JSON has no NaN or infinity.
 std::string num(double v) {
   if (!std::isfinite(v)) return "null";
@@ -164,11 +135,11 @@ std::string environment_json() {
   return bench::environment_json(bench::environment());
 #else
   std::ostringstream o;
-  o << "{\"cpu_model\": " << json_escape(cpu_model_name())
+  o << "{\"cpu_model\": " << json_quoted(cpu_model_name())
     << ", \"logical_cpus\": " << omp_get_num_procs()
     << ", \"hardware_concurrency\": " << std::thread::hardware_concurrency()
-    << ", \"compiler_version\": " << json_escape(__VERSION__)
-    << ", \"fftw_version\": " << json_escape(fftw_version) << "}";
+    << ", \"compiler_version\": " << json_quoted(__VERSION__)
+    << ", \"fftw_version\": " << json_quoted(fftw_version) << "}";
   return o.str();
 #endif
 }
@@ -187,7 +158,7 @@ std::string params_json(const ParameterSet& p) {
   return bench::parameter_set_json(p);
 #else
   std::ostringstream o;
-  o << "{\"name\": " << json_escape(p.name) << ", \"version\": " << json_escape(p.version)
+  o << "{\"name\": " << json_quoted(p.name) << ", \"version\": " << json_quoted(p.version)
     << ", \"n\": " << p.n.value() << ", \"k\": " << p.k.value() << ", \"N\": " << p.N.value()
     << ", \"pbs_base_log\": " << p.pbs.base_log.value()
     << ", \"pbs_levels\": " << p.pbs.levels.value()
@@ -197,8 +168,8 @@ std::string params_json(const ParameterSet& p) {
     << ", \"boolean\": " << (p.boolean ? "true" : "false")
     << ", \"insecure\": " << (p.insecure ? "true" : "false")
     << ", \"claimed_security_bits\": " << num(p.claimed_security_bits)
-    << ", \"security_source\": " << json_escape(p.security_source)
-    << ", \"source\": " << json_escape(p.source)
+    << ", \"security_source\": " << json_quoted(p.security_source)
+    << ", \"source\": " << json_quoted(p.source)
     << ", \"published_log2_pfail\": " << num(p.published_log2_pfail) << "}";
   return o.str();
 #endif
@@ -213,8 +184,8 @@ void print_json(const noise::NoiseReport& r, std::ostream& out) {
       << ", \"seconds\": " << num(r.seconds) << ", \"stages\": [";
   for (std::size_t i = 0; i < r.stages.size(); ++i) {
     const auto& s = r.stages[i];
-    out << (i ? ", " : "") << "{\"stage\": " << json_escape(noise::stage_name(s.stage))
-        << ", \"model\": " << json_escape(s.model_formula) << ", \"samples\": " << s.samples
+    out << (i ? ", " : "") << "{\"stage\": " << json_quoted(noise::stage_name(s.stage))
+        << ", \"model\": " << json_quoted(s.model_formula) << ", \"samples\": " << s.samples
         << ", \"keys\": " << s.keys << ", \"mean\": " << num(s.mean)
         << ", \"variance\": " << num(s.variance) << ", \"variance_low\": " << num(s.variance_low)
         << ", \"variance_high\": " << num(s.variance_high)

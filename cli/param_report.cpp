@@ -6,6 +6,7 @@
 
 #include "compiler/security.hpp"
 #include "core/entities/ggsw_ciphertext.hpp"
+#include "core/json_text.hpp"
 #include "core/noise.hpp"
 #include "core/parameter_file.hpp"
 #include "core/serialization.hpp"
@@ -56,24 +57,6 @@ std::string bits_text(double v) {
 std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";
   return format("%.17g", v);
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 std::string fingerprint_hex(const ParameterSet& p) {
@@ -247,14 +230,14 @@ std::string format_param_report_json(const ParamReport& r) {
   };
   std::string s = "{";
   const auto field = [&](const std::string& key, const std::string& value) {
-    s += (s.size() > 1 ? ", " : "") + json_string(key) + ": " + value;
+    s += (s.size() > 1 ? ", " : "") + json_quoted(key) + ": " + value;
   };
   const auto u = [](std::uint64_t v) { return std::to_string(v); };
-  field("name", json_string(p.name));
-  field("version", json_string(p.version));
+  field("name", json_quoted(p.name));
+  field("version", json_quoted(p.version));
   field("custom", r.custom ? "true" : "false");
   field("insecure", p.insecure ? "true" : "false");
-  field("fingerprint", json_string(r.fingerprint));
+  field("fingerprint", json_quoted(r.fingerprint));
   field("n", u(p.n.value()));
   field("k", u(p.k.value()));
   field("N", u(p.N.value()));
@@ -266,7 +249,7 @@ std::string format_param_report_json(const ParamReport& r) {
   field("glwe_noise", noise(p.glwe_noise));
   field("secret", "\"binary\"");
   field("message_bits", u(p.message_bits));
-  field("source", json_string(p.source));
+  field("source", json_quoted(p.source));
   field("sizes", "{\"client_key_file\": " + u(r.client_key_file) +
                      ", \"evaluation_key_file\": " + u(r.evaluation_key_file) +
                      ", \"evaluation_key_file_seeded\": " + u(r.evaluation_key_file_seeded) +
@@ -285,7 +268,7 @@ std::string format_param_report_json(const ParamReport& r) {
   std::string pf = "{";
   for (std::size_t i = 0; i < r.log2_pfail.size(); ++i) {
     pf +=
-        (i ? ", " : "") + json_string(std::to_string(i + 1)) + ": " + json_number(r.log2_pfail[i]);
+        (i ? ", " : "") + json_quoted(std::to_string(i + 1)) + ": " + json_number(r.log2_pfail[i]);
   }
   pf += ", \"boolean\": " + json_number(r.log2_pfail_boolean) + "}";
   field("log2_pfail", pf);
