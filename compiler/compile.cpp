@@ -63,11 +63,22 @@ void measure_agreement(const Circuit& model, const Circuit& rounded,
 
 // Agreement with the model when every bootstrap of the compiled circuit gets the noise model's
 // error (what approximate rounding costs on top of the rounding itself).
+// Lower end of the Wilson score interval (z = 1.96, 95%) of a proportion p over n trials.
+double wilson_lower(double p, std::size_t n) {
+  if (n == 0) return 0.0;
+  const double z = 1.959963984540054;
+  const double nn = static_cast<double>(n);
+  const double centre = p + z * z / (2 * nn);
+  const double spread = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn));
+  return (centre - spread) / (1 + z * z / nn);
+}
+
 double measure_noisy_agreement(const Circuit& model, const CompiledCircuit& compiled,
                                std::span<const Sample> calibration,
                                std::span<const std::vector<Tensor>> clear_outputs,
-                               std::size_t max_samples, std::uint64_t seed) {
+                               std::size_t max_samples, std::uint64_t seed, std::size_t& used) {
   const std::size_t n = std::min(max_samples, calibration.size());
+  used = n;
   SimulateOptions so;
   so.inject_errors = true;
   so.seed = seed;
@@ -234,10 +245,12 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
                                   c.parameters->params,
                                   c.rounding_bits,
                                   options.rounding_mode};
-      c.noisy_agreement =
-          measure_noisy_agreement(model, trial, calibration, clear_outputs,
-                                  options.noisy_agreement_samples, options.noisy_agreement_seed);
-      if (*c.noisy_agreement < options.min_agreement) continue;
+      std::size_t used = 0;
+      c.noisy_agreement = measure_noisy_agreement(model, trial, calibration, clear_outputs,
+                                                  options.noisy_agreement_samples,
+                                                  options.noisy_agreement_seed, used);
+      c.noisy_agreement_low = wilson_lower(*c.noisy_agreement, used);
+      if (*c.noisy_agreement_low < options.min_agreement) continue;
     }
     chosen = i;
     break;
@@ -245,7 +258,7 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
   if (!chosen) {
     // Nothing passes: the candidate that agrees best (under noise where measured).
     auto score = [](const RoundingCandidate& c) {
-      return std::min(c.agreement, c.noisy_agreement.value_or(c.agreement));
+      return std::min(c.agreement, c.noisy_agreement_low.value_or(c.agreement));
     };
     for (std::size_t i = 0; i < report.candidates.size(); ++i) {
       const auto& c = report.candidates[i];
@@ -331,12 +344,14 @@ std::string CompileReport::text() const {
              : "approximate (box method; execute may differ from simulate by one table step "
                "near rounding boundaries)")
      << "\n\nrounding bits r (the most bits a table reads):\n";
-  os << "  r  agreement  with noise  mean|err|  bootstraps  parameters                        "
-        "       est. ms\n";
+  os << "  r  agreement  with noise (95% low)  mean|err|  bootstraps  parameters              "
+        "                 est. ms\n";
   for (const auto& c : candidates) {
-    char line[256];
+    char line[320];
     const std::string noisy =
-        c.noisy_agreement ? fmt("%9.2f%%", 100.0 * *c.noisy_agreement) : std::string(10, ' ');
+        c.noisy_agreement ? fmt("%9.2f%%", 100.0 * *c.noisy_agreement) +
+                                fmt(" (%6.2f%%)", 100.0 * c.noisy_agreement_low.value_or(0.0))
+                          : std::string(20, ' ');
     std::snprintf(line, sizeof line, "  %-2u %8.2f%%  %s  %9.3f  %10zu  %-40s %8.1f%s\n",
                   c.rounding_bits, 100.0 * c.agreement, noisy.c_str(), c.mean_abs_error,
                   c.bootstraps,

@@ -28,8 +28,10 @@ struct CompileOptions {
   double min_agreement = 0.99;
   // Approximate rounding: the chosen r must also reach min_agreement when the noise model's
   // errors are injected into every bootstrap (simulate with inject_errors), measured on at most
-  // this many calibration samples, cheapest candidate first. 0 turns the check off.
-  std::size_t noisy_agreement_samples = 2000;
+  // this many calibration samples, cheapest candidate first; one noise draw is a sample, so it
+  // is the lower end of the agreement's 95% (Wilson) interval that must reach min_agreement.
+  // 0 turns the check off.
+  std::size_t noisy_agreement_samples = 8000;
   std::uint64_t noisy_agreement_seed = 0x6c75746668650001;
   // A fixed parameter set instead of the search (a named set; TOY in tests).
   std::optional<ParameterSet> parameters;
@@ -42,8 +44,10 @@ struct RoundingCandidate {
   unsigned rounding_bits = 0;
   double agreement = 1.0;  // argmax (one vector output) or exact-output agreement
   // Approximate rounding: the same agreement with the noise model's errors injected (simulate
-  // with inject_errors); measured for candidates in cost order until one passes.
+  // with inject_errors) and the lower end of its 95% interval; measured for candidates in cost
+  // order until one passes.
   std::optional<double> noisy_agreement;
+  std::optional<double> noisy_agreement_low;
   double mean_abs_error = 0.0;  // mean |rounded − clear| over output elements
   std::size_t bootstraps = 0;
   std::optional<ParameterCandidate> parameters;  // cheapest feasible set, if any

@@ -157,12 +157,16 @@ TEST(ParameterSelection, ApproximateRoundingChecksAgreementUnderNoise) {
   }
   ASSERT_NE(chosen, nullptr);
   ASSERT_TRUE(chosen->noisy_agreement.has_value());
+  ASSERT_TRUE(chosen->noisy_agreement_low.has_value());
+  // The interval's lower end lies below the measured rate, and not absurdly far (400 samples).
+  EXPECT_LT(*chosen->noisy_agreement_low, *chosen->noisy_agreement + 1e-12);
+  EXPECT_GT(*chosen->noisy_agreement_low, *chosen->noisy_agreement - 0.05);
   // Every cheaper candidate that was accurate enough in the clear failed under noise.
   for (const auto& cand : r.report.candidates) {
     if (!cand.parameters || cand.estimated_ms >= chosen->estimated_ms) continue;
     if (cand.agreement < o.min_agreement) continue;
-    ASSERT_TRUE(cand.noisy_agreement.has_value()) << "r=" << cand.rounding_bits;
-    EXPECT_LT(*cand.noisy_agreement, o.min_agreement) << "r=" << cand.rounding_bits;
+    ASSERT_TRUE(cand.noisy_agreement_low.has_value()) << "r=" << cand.rounding_bits;
+    EXPECT_LT(*cand.noisy_agreement_low, o.min_agreement) << "r=" << cand.rounding_bits;
   }
   // Reproduce the chosen number with the simulator itself.
   SimulateOptions so;
