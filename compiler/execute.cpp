@@ -2,12 +2,11 @@
 
 #include <omp.h>
 
-#include <algorithm>
-
 #include <exception>
 #include <mutex>
 
 #include "compiler/circuit_runner.hpp"
+#include "core/batch.hpp"
 #include "core/file_format.hpp"
 #include "core/lwe.hpp"
 #include "core/serialization.hpp"
@@ -49,31 +48,10 @@ class CiphertextBackend {
     if (failure) std::rethrow_exception(failure);
   }
 
-  // Each thread takes groups of kBootstrapBatch lookups and runs them as one batch (one walk
-  // of the bootstrapping key per group; identical results to one at a time).
+  // Batched across threads and in groups per thread (core/batch.hpp).
   void bootstrap(std::span<Value> out, std::span<const Value> in,
                  std::span<const LookupTable* const> tables, std::size_t) {
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    const std::size_t batch = kBootstrapBatch;
-    const auto groups = static_cast<std::ptrdiff_t>((in.size() + batch - 1) / batch);
-#pragma omp parallel num_threads(threads_)
-    {
-      Scratch scratch = key_.make_batch_scratch(batch);
-#pragma omp for schedule(dynamic, 1)
-      for (std::ptrdiff_t g = 0; g < groups; ++g) {
-        const std::size_t first = static_cast<std::size_t>(g) * batch;
-        const std::size_t count = std::min(batch, in.size() - first);
-        try {
-          keyswitch_bootstrap_batch(out.subspan(first, count), in.subspan(first, count),
-                                    tables.subspan(first, count), key_, scratch);
-        } catch (...) {
-          std::lock_guard lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-        }
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
+    keyswitch_bootstrap_batch(out, in, tables, key_, threads_);
     stats_.bootstraps += in.size();
   }
 

@@ -3,9 +3,9 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <array>
 #include <exception>
 #include <mutex>
+#include <vector>
 
 #include "core/errors.hpp"
 
@@ -14,20 +14,22 @@ namespace lutfhe {
 void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
                                std::span<const LweCiphertext> inputs, const LookupTable& lut,
                                const ServerKey& key, int threads) {
+  const std::vector<const LookupTable*> same(inputs.size(), &lut);
+  keyswitch_bootstrap_batch(outputs, inputs, same, key, threads);
+}
+
+void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
+                               std::span<const LweCiphertext> inputs,
+                               std::span<const LookupTable* const> luts, const ServerKey& key,
+                               int threads) {
   require_equal(outputs.size(), inputs.size(), "keyswitch_bootstrap_batch", "outputs", "inputs");
-  if (lut.lut_count() != 1) {
-    throw InvalidArgument("keyswitch_bootstrap_batch takes single-function tables, got " +
-                          std::to_string(lut.lut_count()) + " functions");
-  }
+  require_equal(luts.size(), inputs.size(), "keyswitch_bootstrap_batch", "tables", "inputs");
   const int team = threads > 0 ? threads : omp_get_max_threads();
   // Exceptions must not cross the OpenMP region: keep the first and rethrow after it.
   std::exception_ptr failure;
   std::mutex failure_mutex;
-  // Groups of kBootstrapBatch per task: one walk of the bootstrapping key per group.
   const std::size_t batch = kBootstrapBatch;
   const auto groups = static_cast<std::ptrdiff_t>((inputs.size() + batch - 1) / batch);
-  std::array<const LookupTable*, kBootstrapBatch> same;
-  same.fill(&lut);
 #pragma omp parallel num_threads(team)
   {
     Scratch scratch = key.make_batch_scratch(batch);
@@ -37,8 +39,7 @@ void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
       const std::size_t count = std::min(batch, inputs.size() - first);
       try {
         keyswitch_bootstrap_batch(outputs.subspan(first, count), inputs.subspan(first, count),
-                                  std::span<const LookupTable* const>(same.data(), count), key,
-                                  scratch);
+                                  luts.subspan(first, count), key, scratch);
       } catch (...) {
         std::lock_guard lock(failure_mutex);
         if (!failure) failure = std::current_exception();

@@ -15,5 +15,12 @@ namespace lutfhe {
 void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
                                std::span<const LweCiphertext> inputs, const LookupTable& lut,
                                const ServerKey& key, int threads = 0);
+// The same with a table per input (*luts[i], single-function). Each thread takes groups of
+// kBootstrapBatch inputs and runs each group in one pass over the keys (keys.hpp); the results
+// are those of one KS-PBS at a time.
+void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
+                               std::span<const LweCiphertext> inputs,
+                               std::span<const LookupTable* const> luts, const ServerKey& key,
+                               int threads = 0);
 
 }  // namespace lutfhe
