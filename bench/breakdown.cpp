@@ -14,6 +14,7 @@
 #include "bench/flop_floor.hpp"
 #include "core/blind_rotate.hpp"
 #include "core/external_product.hpp"
+#include "core/json_text.hpp"
 #include "core/keyswitch.hpp"
 #include "core/modulus_switch.hpp"
 #include "core/polynomial.hpp"
@@ -100,13 +101,6 @@ std::string fixed(double x, int decimals) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(decimals) << x;
   return s.str();
-}
-
-std::string json_number(double x) {
-  if (!std::isfinite(x)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
 }
 
 }  // namespace
@@ -404,29 +398,29 @@ std::string format_breakdown_json(const Breakdown& b, const Environment& env, st
   if (base.starts_with(tag)) base = "{\"op\": \"ks_pbs_breakdown\"" + base.substr(tag.size());
   const double peak = env.peak_gflops() * 1e9;
   std::ostringstream s;
-  s << base << ", \"cmuxes\": " << json_number(b.cmuxes) << ", \"stages\": [";
+  s << base << ", \"cmuxes\": " << json_number(b.cmuxes, 6) << ", \"stages\": [";
   for (std::size_t i = 0; i < b.stages.size(); ++i) {
     const StageTime& st = b.stages[i];
     s << (i ? ", " : "") << "{\"stage\": " << json_string(st.key)
-      << ", \"calls\": " << json_number(st.calls)
-      << ", \"us_per_call\": " << json_number(1e6 * st.seconds_per_call)
-      << ", \"ms_per_op\": " << json_number(1e3 * st.seconds())
+      << ", \"calls\": " << json_number(st.calls, 6)
+      << ", \"us_per_call\": " << json_number(1e6 * st.seconds_per_call, 6)
+      << ", \"ms_per_op\": " << json_number(1e3 * st.seconds(), 6)
       << ", \"derived\": " << (st.derived ? "true" : "false")
-      << ", \"cpu_share\": " << json_number(st.cpu_share);
+      << ", \"cpu_share\": " << json_number(st.cpu_share, 6);
     if (st.flops > 0 && peak > 0) {
       const double floor_s = st.flops / peak;
-      s << ", \"flops\": " << json_number(st.flops)
-        << ", \"floor_ms\": " << json_number(1e3 * floor_s)
-        << ", \"fraction_of_floor\": " << json_number(floor_s / st.seconds());
+      s << ", \"flops\": " << json_number(st.flops, 6)
+        << ", \"floor_ms\": " << json_number(1e3 * floor_s, 6)
+        << ", \"fraction_of_floor\": " << json_number(floor_s / st.seconds(), 6);
     }
     s << '}';
   }
-  s << "], \"stage_sum_ms\": " << json_number(1e3 * b.stage_sum())
-    << ", \"whole_ms\": " << json_number(1e3 * b.whole_seconds())
-    << ", \"whole_wall_ms\": " << json_number(1e3 * b.whole_wall_seconds())
-    << ", \"remainder_ms\": " << json_number(1e3 * b.remainder())
-    << ", \"external_product_us\": " << json_number(1e6 * b.external_product_seconds)
-    << ", \"cmux_us\": " << json_number(1e6 * b.cmux_seconds) << '}';
+  s << "], \"stage_sum_ms\": " << json_number(1e3 * b.stage_sum(), 6)
+    << ", \"whole_ms\": " << json_number(1e3 * b.whole_seconds(), 6)
+    << ", \"whole_wall_ms\": " << json_number(1e3 * b.whole_wall_seconds(), 6)
+    << ", \"remainder_ms\": " << json_number(1e3 * b.remainder(), 6)
+    << ", \"external_product_us\": " << json_number(1e6 * b.external_product_seconds, 6)
+    << ", \"cmux_us\": " << json_number(1e6 * b.cmux_seconds, 6) << '}';
   return s.str();
 }
 

@@ -30,18 +30,11 @@ double cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-std::string json_number(double x) {
-  if (!std::isfinite(x)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", x);
-  return buf;
-}
-
 std::string noise_json(const NoiseDistribution& d) {
   if (d.kind == NoiseDistribution::Kind::kTUniform) {
     return "{\"kind\": \"tuniform\", \"log2_bound\": " + std::to_string(d.log2_bound) + "}";
   }
-  return "{\"kind\": \"gaussian\", \"std_dev\": " + json_number(d.std_dev) + "}";
+  return "{\"kind\": \"gaussian\", \"std_dev\": " + json_number(d.std_dev, 10) + "}";
 }
 
 bool has_flag(const Environment& e, const std::string& f) {
@@ -171,9 +164,9 @@ std::string environment_json(const Environment& e) {
     s << (i ? ", " : "") << json_string(e.cpu_flags[i]);
   }
   s << "], \"logical_cpus\": " << e.logical_cpus
-    << ", \"cpuinfo_mhz\": " << json_number(e.cpuinfo_mhz)
-    << ", \"nominal_ghz\": " << json_number(e.nominal_ghz)
-    << ", \"measured_ghz\": " << json_number(e.measured_ghz)
+    << ", \"cpuinfo_mhz\": " << json_number(e.cpuinfo_mhz, 10)
+    << ", \"nominal_ghz\": " << json_number(e.nominal_ghz, 10)
+    << ", \"measured_ghz\": " << json_number(e.measured_ghz, 10)
     << ", \"compiler_id\": " << json_string(e.compiler_id)
     << ", \"compiler_version\": " << json_string(e.compiler_version)
     << ", \"compiler_flags\": " << json_string(e.compiler_flags)
@@ -181,7 +174,7 @@ std::string environment_json(const Environment& e) {
     << ", \"compiled_avx512\": " << (e.compiled_avx512 ? "true" : "false")
     << ", \"fftw_version\": " << json_string(e.fftw_version)
     << ", \"git_commit\": " << json_string(e.git_commit)
-    << ", \"peak_gflops_per_core\": " << json_number(e.peak_gflops())
+    << ", \"peak_gflops_per_core\": " << json_number(e.peak_gflops(), 10)
     << ", \"peak_derivation\": " << json_string(e.peak_description()) << "}";
   return s.str();
 }
@@ -197,10 +190,10 @@ std::string parameter_set_json(const ParameterSet& p) {
     << ", \"glwe_noise\": " << noise_json(p.glwe_noise) << ", \"message_bits\": " << p.message_bits
     << ", \"boolean\": " << (p.boolean ? "true" : "false")
     << ", \"insecure\": " << (p.insecure ? "true" : "false")
-    << ", \"claimed_security_bits\": " << json_number(p.claimed_security_bits)
+    << ", \"claimed_security_bits\": " << json_number(p.claimed_security_bits, 10)
     << ", \"security_source\": " << json_string(p.security_source)
     << ", \"source\": " << json_string(p.source)
-    << ", \"published_log2_pfail\": " << json_number(p.published_log2_pfail) << "}";
+    << ", \"published_log2_pfail\": " << json_number(p.published_log2_pfail, 10) << "}";
   return s.str();
 }
 

@@ -31,6 +31,7 @@
 #include "compiler/compile.hpp"
 #include "compiler/execute.hpp"
 #include "compiler/simulate.hpp"
+#include "core/json_text.hpp"
 #include "core/serialization.hpp"
 #include "models/dataset.hpp"
 #include "models/lowering.hpp"
@@ -162,13 +163,6 @@ std::string percent(double fraction) {
 std::string megabytes(std::uintmax_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return buf;
-}
-
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
 }
 
@@ -370,8 +364,9 @@ int run_demo(const DemoOptions& o) {
   out << "compile: " << params.name << ", " << (approximate ? "approximate" : "exact")
       << " rounding to r = " << compiled.report.rounding_bits << " bits, "
       << compiled.report.bootstraps << " bootstraps per image, circuit p_fail 2^"
-      << json_number(compiled.report.log2_circuit_pfail) << " (" << json_number(seconds_since(t0))
-      << " s; report in " << (fs::path(o.dir) / o.dataset / "compile_report.txt").string() << ")\n";
+      << json_number(compiled.report.log2_circuit_pfail, 6) << " ("
+      << json_number(seconds_since(t0), 6) << " s; report in "
+      << (fs::path(o.dir) / o.dataset / "compile_report.txt").string() << ")\n";
 
   // ---- clear model and simulation over the whole test split; with approximate rounding also
   // the simulation with the noise model's errors injected (what execute is expected to do)
@@ -407,7 +402,7 @@ int run_demo(const DemoOptions& o) {
     out << "; with the noise model's errors injected: " << percent(noisy_accuracy_all) << " ("
         << percent(static_cast<double>(noisy_agree) / test.size()) << " agree with simulate)";
   }
-  out << " (" << json_number(seconds_since(t0)) << " s)\n";
+  out << " (" << json_number(seconds_since(t0), 6) << " s)\n";
 
   // ---- client: keys (the secret key stays in client/, the evaluation key goes to server/)
   t0 = Clock::now();
@@ -420,7 +415,8 @@ int run_demo(const DemoOptions& o) {
     save_client_key(client_dir / "client.key", client);
   }
   const std::uintmax_t eval_key_bytes = fs::file_size(server_dir / "eval.key");
-  out << "client: keys in " << json_number(seconds_since(t0)) << " s; client/client.key (secret, "
+  out << "client: keys in " << json_number(seconds_since(t0), 6)
+      << " s; client/client.key (secret, "
       << "0600), server/eval.key " << megabytes(eval_key_bytes) << " (seeded)\n";
 
   // ---- the server loads its side once
@@ -467,7 +463,7 @@ int run_demo(const DemoOptions& o) {
     clear_right_n += clear_pred[i] == label;
     sim_right_n += sim_pred[i] == label;
     predictions << i << ',' << label << ',' << fhe << ',' << clear_pred[i] << ',' << sim_pred[i]
-                << ',' << json_number(1000.0 * r.seconds) << '\n';
+                << ',' << json_number(1000.0 * r.seconds, 6) << '\n';
     if (o.draw) draw_image(out, test, i);
     char line[160];
     std::snprintf(line, sizeof line, "[%zu/%zu] label %zu | FHE %zu | clear %zu | %.0f ms  %s\n",
@@ -513,28 +509,28 @@ int run_demo(const DemoOptions& o) {
                            : std::string("unknown (model given without training record)"))
       << "\n";
   std::snprintf(buf, sizeof buf, "  latency per image   %.0f ms with %d threads, %s ms with 1\n",
-                ms, threads, json_number(single_ms).c_str());
+                ms, threads, json_number(single_ms, 6).c_str());
   out << buf;
   out << "  bootstraps per image " << bootstraps << "\n";
   out << "  evaluation key      " << megabytes(eval_key_bytes) << " (seeded)\n";
   out << "  ciphertexts         " << in_bytes << " bytes in (784 seeded), " << out_bytes
       << " bytes out per image\n";
-  out << "  total time          " << json_number(seconds_since(demo_start)) << " s\n";
+  out << "  total time          " << json_number(seconds_since(demo_start), 6) << " s\n";
   if (o.json) {
     out << "{\"dataset\":\"" << o.dataset << "\",\"count\":" << o.count
-        << ",\"fhe_accuracy\":" << json_number(fhe_accuracy)
-        << ",\"simulate_accuracy\":" << json_number(sim_right_n / n)
-        << ",\"agreement\":" << json_number(agreement)
-        << ",\"clear_accuracy\":" << json_number(clear_right_n / n)
-        << ",\"float_accuracy\":" << json_number(m.float_accuracy.value_or(std::nan("")))
-        << ",\"ms_per_image\":" << json_number(ms) << ",\"threads\":" << threads
-        << ",\"ms_per_image_1_thread\":" << json_number(single_ms)
+        << ",\"fhe_accuracy\":" << json_number(fhe_accuracy, 6)
+        << ",\"simulate_accuracy\":" << json_number(sim_right_n / n, 6)
+        << ",\"agreement\":" << json_number(agreement, 6)
+        << ",\"clear_accuracy\":" << json_number(clear_right_n / n, 6)
+        << ",\"float_accuracy\":" << json_number(m.float_accuracy.value_or(std::nan("")), 6)
+        << ",\"ms_per_image\":" << json_number(ms, 6) << ",\"threads\":" << threads
+        << ",\"ms_per_image_1_thread\":" << json_number(single_ms, 6)
         << ",\"bootstraps_per_image\":" << bootstraps << ",\"eval_key_bytes\":" << eval_key_bytes
         << ",\"ciphertext_bytes\":" << in_bytes << ",\"output_ciphertext_bytes\":" << out_bytes
         << ",\"test_images\":" << test.size()
-        << ",\"simulate_accuracy_all\":" << json_number(sim_accuracy_all)
-        << ",\"noisy_simulate_accuracy_all\":" << json_number(noisy_accuracy_all)
-        << ",\"clear_accuracy_all\":" << json_number(clear_accuracy_all) << ",\"params\":\""
+        << ",\"simulate_accuracy_all\":" << json_number(sim_accuracy_all, 6)
+        << ",\"noisy_simulate_accuracy_all\":" << json_number(noisy_accuracy_all, 6)
+        << ",\"clear_accuracy_all\":" << json_number(clear_accuracy_all, 6) << ",\"params\":\""
         << params.name << "\",\"rounding\":\"" << o.rounding
         << "\",\"rounding_bits\":" << compiled.report.rounding_bits << "}\n";
   }

@@ -110,13 +110,6 @@ void print_table(const noise::NoiseReport& r, std::ostream& out) {
 // JSON.
 
 // 17 significant digits (round-trips a double); JSON has no NaN or infinity.
-std::string num(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.17g", v);
-  return buf;
-}
-
 // cpu_model_name and noise_json serve builds without the benchmark driver (bench/environment).
 [[maybe_unused]] std::string cpu_model_name() {
   std::ifstream in("/proc/cpuinfo");
@@ -147,10 +140,10 @@ std::string environment_json() {
 [[maybe_unused]] std::string noise_json(const NoiseDistribution& d) {
   if (d.kind == NoiseDistribution::Kind::kTUniform) {
     return "{\"kind\": \"tuniform\", \"log2_bound\": " + std::to_string(d.log2_bound) +
-           ", \"variance\": " + num(d.variance()) + "}";
+           ", \"variance\": " + json_number(d.variance()) + "}";
   }
-  return "{\"kind\": \"gaussian\", \"std_dev\": " + num(d.std_dev) +
-         ", \"variance\": " + num(d.variance()) + "}";
+  return "{\"kind\": \"gaussian\", \"std_dev\": " + json_number(d.std_dev) +
+         ", \"variance\": " + json_number(d.variance()) + "}";
 }
 
 std::string params_json(const ParameterSet& p) {
@@ -167,10 +160,10 @@ std::string params_json(const ParameterSet& p) {
     << ", \"glwe_noise\": " << noise_json(p.glwe_noise) << ", \"message_bits\": " << p.message_bits
     << ", \"boolean\": " << (p.boolean ? "true" : "false")
     << ", \"insecure\": " << (p.insecure ? "true" : "false")
-    << ", \"claimed_security_bits\": " << num(p.claimed_security_bits)
+    << ", \"claimed_security_bits\": " << json_number(p.claimed_security_bits)
     << ", \"security_source\": " << json_quoted(p.security_source)
     << ", \"source\": " << json_quoted(p.source)
-    << ", \"published_log2_pfail\": " << num(p.published_log2_pfail) << "}";
+    << ", \"published_log2_pfail\": " << json_number(p.published_log2_pfail) << "}";
   return o.str();
 #endif
 }
@@ -180,32 +173,35 @@ void print_json(const noise::NoiseReport& r, std::ostream& out) {
   const double two_n = 2.0 * static_cast<double>(r.params.N.value());
   out << "{\"command\": \"noise\", \"params\": " << params_json(r.params)
       << ", \"samples\": " << o.samples << ", \"keys\": " << o.keys << ", \"seed\": " << o.seed
-      << ", \"threads\": " << r.threads << ", \"confidence\": " << num(o.confidence)
-      << ", \"seconds\": " << num(r.seconds) << ", \"stages\": [";
+      << ", \"threads\": " << r.threads << ", \"confidence\": " << json_number(o.confidence)
+      << ", \"seconds\": " << json_number(r.seconds) << ", \"stages\": [";
   for (std::size_t i = 0; i < r.stages.size(); ++i) {
     const auto& s = r.stages[i];
     out << (i ? ", " : "") << "{\"stage\": " << json_quoted(noise::stage_name(s.stage))
         << ", \"model\": " << json_quoted(s.model_formula) << ", \"samples\": " << s.samples
-        << ", \"keys\": " << s.keys << ", \"mean\": " << num(s.mean)
-        << ", \"variance\": " << num(s.variance) << ", \"variance_low\": " << num(s.variance_low)
-        << ", \"variance_high\": " << num(s.variance_high)
-        << ", \"log2_sigma\": " << num(0.5 * std::log2(s.variance))
-        << ", \"model_variance\": " << num(s.model_variance)
-        << ", \"model_log2_sigma\": " << num(0.5 * std::log2(s.model_variance))
-        << ", \"sigma_in_units_of_1_over_2N\": " << num(std::sqrt(s.variance) * two_n)
-        << ", \"ratio\": " << num(s.ratio) << ", \"ratio_low\": " << num(s.ratio_low)
-        << ", \"ratio_high\": " << num(s.ratio_high)
+        << ", \"keys\": " << s.keys << ", \"mean\": " << json_number(s.mean)
+        << ", \"variance\": " << json_number(s.variance)
+        << ", \"variance_low\": " << json_number(s.variance_low)
+        << ", \"variance_high\": " << json_number(s.variance_high)
+        << ", \"log2_sigma\": " << json_number(0.5 * std::log2(s.variance))
+        << ", \"model_variance\": " << json_number(s.model_variance)
+        << ", \"model_log2_sigma\": " << json_number(0.5 * std::log2(s.model_variance))
+        << ", \"sigma_in_units_of_1_over_2N\": " << json_number(std::sqrt(s.variance) * two_n)
+        << ", \"ratio\": " << json_number(s.ratio)
+        << ", \"ratio_low\": " << json_number(s.ratio_low)
+        << ", \"ratio_high\": " << json_number(s.ratio_high)
         << ", \"consistent\": " << (s.consistent ? "true" : "false") << "}";
   }
   const auto& f = r.failure;
   out << "], \"failure_rate\": {\"precision\": " << f.precision
-      << ", \"half_width\": " << num(f.half_width) << ", \"trials\": " << f.trials
-      << ", \"failures\": " << f.failures << ", \"rate\": " << num(f.rate)
-      << ", \"rate_low\": " << num(f.rate_low) << ", \"rate_high\": " << num(f.rate_high)
-      << ", \"confidence\": " << num(f.confidence) << ", \"interval\": \"clopper-pearson\""
-      << ", \"model_pfail\": " << num(f.model_pfail)
+      << ", \"half_width\": " << json_number(f.half_width) << ", \"trials\": " << f.trials
+      << ", \"failures\": " << f.failures << ", \"rate\": " << json_number(f.rate)
+      << ", \"rate_low\": " << json_number(f.rate_low)
+      << ", \"rate_high\": " << json_number(f.rate_high)
+      << ", \"confidence\": " << json_number(f.confidence) << ", \"interval\": \"clopper-pearson\""
+      << ", \"model_pfail\": " << json_number(f.model_pfail)
       << ", \"model_inside\": " << (f.model_inside ? "true" : "false")
-      << ", \"model_pfail_integer_box\": " << num(f.model_pfail_integer_box)
+      << ", \"model_pfail_integer_box\": " << json_number(f.model_pfail_integer_box)
       << ", \"integer_box_model_inside\": " << (f.integer_box_model_inside ? "true" : "false")
       << "}, \"small_key_weights\": [";
   for (std::size_t i = 0; i < r.small_key_weights.size(); ++i) {

@@ -54,11 +54,6 @@ std::string bits_text(double v) {
 }
 
 // JSON number, or null for NaN and infinities.
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  return format("%.17g", v);
-}
-
 std::string fingerprint_hex(const ParameterSet& p) {
   const Digest fp = parameter_fingerprint(p);
   static const char* digits = "0123456789abcdef";

@@ -1,5 +1,6 @@
 #include "core/json_text.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace lutfhe {
@@ -24,6 +25,13 @@ std::string json_quoted(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+std::string json_number(double v, int significant) {
+  if (!std::isfinite(v)) return "null";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*g", significant, v);
+  return buf;
 }
 
 }  // namespace lutfhe

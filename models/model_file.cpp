@@ -15,6 +15,7 @@
 #include <sstream>
 
 #ifdef LUTFHE_HAVE_ONNX
+#include "core/json_text.hpp"
 #include "models/onnx_import.hpp"
 #endif
 
@@ -241,29 +242,6 @@ Layer parse_layer(const Parser& p, const Value& v, const std::string& path,
 }
 
 // Writing: a small hand formatter so that weight rows stay one per line.
-std::string num(double x) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string ints(const std::int64_t* v, std::size_t n) {
   std::string s = "[";
   for (std::size_t i = 0; i < n; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
@@ -271,15 +249,16 @@ std::string ints(const std::int64_t* v, std::size_t n) {
 }
 
 std::string quant_json(const QuantParams& q) {
-  return "{\"scale\": " + num(q.scale) + ", \"zero_point\": " + std::to_string(q.zero_point) +
+  return "{\"scale\": " + json_number(q.scale) +
+         ", \"zero_point\": " + std::to_string(q.zero_point) +
          ", \"bits\": " + std::to_string(q.bits) +
          ", \"signed\": " + (q.is_signed ? "true" : "false") + "}";
 }
 
 std::string scales_json(const std::vector<double>& s) {
-  if (s.size() == 1) return "\"weight_scale\": " + num(s[0]);
+  if (s.size() == 1) return "\"weight_scale\": " + json_number(s[0]);
   std::string out = "\"weight_scales\": [";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + num(s[i]);
+  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + json_number(s[i]);
   return out + "]";
 }
 
@@ -343,25 +322,26 @@ QuantizedModel parse_model_json(const std::string& json, const std::string& orig
 std::string model_to_json(const QuantizedModel& m) {
   validate(m);
   std::ostringstream os;
-  os << "{\n  \"format\": " << quote(kModelFormat) << ",\n  \"version\": " << kModelFormatVersion
-     << ",\n  \"name\": " << quote(m.name) << ",\n";
-  if (!m.description.empty()) os << "  \"description\": " << quote(m.description) << ",\n";
+  os << "{\n  \"format\": " << json_quoted(kModelFormat)
+     << ",\n  \"version\": " << kModelFormatVersion << ",\n  \"name\": " << json_quoted(m.name)
+     << ",\n";
+  if (!m.description.empty()) os << "  \"description\": " << json_quoted(m.description) << ",\n";
   os << "  \"input\": {\"shape\": [";
   for (std::size_t i = 0; i < m.input_shape.size(); ++i) os << (i ? ", " : "") << m.input_shape[i];
-  os << "], \"scale\": " << num(m.input.scale) << ", \"zero_point\": " << m.input.zero_point
+  os << "], \"scale\": " << json_number(m.input.scale) << ", \"zero_point\": " << m.input.zero_point
      << ", \"bits\": " << m.input.bits << ", \"signed\": " << (m.input.is_signed ? "true" : "false")
      << "},\n  \"layers\": [";
   compiler::Shape shape = m.input_shape;
   for (std::size_t li = 0; li < m.layers.size(); ++li) {
     const Layer& layer = m.layers[li];
-    os << (li ? ",\n" : "\n") << "    {\"type\": " << quote(layer_type(layer));
-    if (!layer.name.empty()) os << ", \"name\": " << quote(layer.name);
+    os << (li ? ",\n" : "\n") << "    {\"type\": " << json_quoted(layer_type(layer));
+    if (!layer.name.empty()) os << ", \"name\": " << json_quoted(layer.name);
     const auto common = [&](unsigned bits, const std::vector<double>& scales,
                             const std::vector<std::int64_t>& bias, Activation act,
                             const std::optional<QuantParams>& output) {
       os << ",\n     \"weight_bits\": " << bits << ", " << scales_json(scales)
          << ",\n     \"bias\": " << ints(bias.data(), bias.size())
-         << ",\n     \"activation\": " << quote(activation_name(act));
+         << ",\n     \"activation\": " << json_quoted(activation_name(act));
       if (output) os << ",\n     \"output\": " << quant_json(*output);
     };
     if (const auto* d = std::get_if<DenseLayer>(&layer.op)) {
@@ -406,7 +386,7 @@ std::string model_to_json(const QuantizedModel& m) {
       os << "}";
       shape = {compiler::element_count(shape)};
     } else if (const auto* act = std::get_if<ActivationLayer>(&layer.op)) {
-      os << ", \"activation\": " << quote(activation_name(act->activation))
+      os << ", \"activation\": " << json_quoted(activation_name(act->activation))
          << ", \"output\": " << quant_json(act->output) << "}";
     }
   }
