@@ -16,11 +16,11 @@ constexpr const char* kNumericFields[7] = {"n",          "k",           "N",    
 constexpr double kDisturbedShare = 0.95;
 
 BenchRecord record_from(const rapidjson::Value& v, const std::string& where) {
-  if (!v.IsObject()) throw BenchUsageError(where + ": expected a JSON object");
+  if (!v.IsObject()) throw UsageError(where + ": expected a JSON object");
   const auto need = [&](const char* field) -> const rapidjson::Value& {
     const auto it = v.FindMember(field);
     if (it == v.MemberEnd()) {
-      throw BenchUsageError(where + ": record has no \"" + field + "\" field");
+      throw UsageError(where + ": record has no \"" + field + "\" field");
     }
     return it->value;
   };
@@ -30,9 +30,9 @@ BenchRecord record_from(const rapidjson::Value& v, const std::string& where) {
   const rapidjson::Value& threads = need("threads");
   const rapidjson::Value& ms = need("ms_per_op");
   if (!op.IsString() || !params.IsString() || !threads.IsInt() || !ms.IsNumber()) {
-    throw BenchUsageError(where +
-                          ": op and params must be strings, threads an integer and ms_per_op a "
-                          "number");
+    throw UsageError(where +
+                     ": op and params must be strings, threads an integer and ms_per_op a "
+                     "number");
   }
   r.op = op.GetString();
   r.params = params.GetString();
@@ -53,9 +53,8 @@ BenchRecord record_from(const rapidjson::Value& v, const std::string& where) {
 void parse_document(rapidjson::Document& doc, std::string_view text, const std::string& where) {
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {
-    throw BenchUsageError(where + ": invalid JSON at offset " +
-                          std::to_string(doc.GetErrorOffset()) + ": " +
-                          rapidjson::GetParseError_En(doc.GetParseError()));
+    throw UsageError(where + ": invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) +
+                     ": " + rapidjson::GetParseError_En(doc.GetParseError()));
   }
 }
 
@@ -73,7 +72,7 @@ std::vector<BenchRecord> parse_bench_records(std::string_view text, std::string_
                         whole["points"].IsArray();
   if (text[first] == '[' || is_sweep) {
     if (!is_sweep) parse_document(whole, text, name);
-    if (!whole.IsArray() && !is_sweep) throw BenchUsageError(name + ": expected an array");
+    if (!whole.IsArray() && !is_sweep) throw UsageError(name + ": expected an array");
     const rapidjson::Value& list = is_sweep ? whole["points"] : whole;
     for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
       const rapidjson::Value& v = list[i];
@@ -105,7 +104,7 @@ std::vector<BenchRecord> parse_bench_records(std::string_view text, std::string_
 
 std::vector<BenchRecord> read_bench_records(const std::filesystem::path& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw BenchUsageError("bench: cannot read baseline file " + path.string());
+  if (!f) throw UsageError("bench: cannot read baseline file " + path.string());
   std::ostringstream s;
   s << f.rdbuf();
   return parse_bench_records(s.str(), path.string());

@@ -24,7 +24,7 @@ struct BenchRecord {
 
 // Records from the driver's --json output: one JSON object per line (blank and '#' lines
 // skipped), or one JSON array of objects, or an object with a "points" array (sweep.json).
-// BenchUsageError naming `origin` and the line for malformed input or a record without op,
+// UsageError naming `origin` and the line for malformed input or a record without op,
 // params, threads or ms_per_op.
 std::vector<BenchRecord> parse_bench_records(std::string_view text, std::string_view origin);
 std::vector<BenchRecord> read_bench_records(const std::filesystem::path& path);

@@ -20,9 +20,11 @@
 
 #include "bench/baseline.hpp"
 #include "bench/breakdown.hpp"
-#include "bench/environment.hpp"
 #include "bench/flop_floor.hpp"
 #include "bench/sweep.hpp"
+#include "core/parallel.hpp"
+#include "core/parameter_file.hpp"
+#include "workbench/environment.hpp"
 
 namespace lutfhe::bench {
 namespace {
@@ -34,62 +36,6 @@ constexpr double kLargeKeyBytes = 1024.0 * 1024.0 * 1024.0;
 // A batch sized from a pilot run aims this far past --min-time, so that one run usually does.
 constexpr double kBatchMargin = 1.2;
 constexpr std::size_t kMaxOpsPerThread = std::size_t{1} << 30;
-
-// ---- argument parsing ----------------------------------------------------------------------
-
-std::vector<std::string> split_commas(std::string_view list, std::string_view option) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = list.find(',', start);
-    const std::string_view item = list.substr(start, comma - start);
-    if (item.empty()) {
-      throw BenchUsageError("bench: empty item in " + std::string(option) + " '" +
-                            std::string(list) + "'");
-    }
-    items.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return items;
-}
-
-std::uint64_t parse_unsigned(std::string_view text, std::string_view option) {
-  std::uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || ptr != end) {
-    throw BenchUsageError("bench: " + std::string(option) +
-                          " expects a non-negative integer, got '" + std::string(text) + "'");
-  }
-  return value;
-}
-
-double parse_seconds(std::string_view text, std::string_view option) {
-  const std::string s(text);
-  char* end = nullptr;
-  const double value = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(value) || value <= 0.0) {
-    throw BenchUsageError("bench: " + std::string(option) +
-                          " expects a positive number of seconds, got '" + s + "'");
-  }
-  return value;
-}
-
-// "a, b, c" (GCC 12 warns falsely on `const char* + std::string&&` at -O3, PR 105329).
-template <class Range, class Name>
-std::string join(const Range& items, std::string_view separator, Name name) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out.append(separator);
-    out.append(name(item));
-  }
-  return out;
-}
-
-std::string known_ops(std::string_view separator) {
-  return join(all_ops(), separator, [](BenchOp op) { return op_name(op); });
-}
 
 // ---- formatting ----------------------------------------------------------------------------
 
@@ -225,26 +171,17 @@ struct BatchTime {
   double cpu;   // CPU seconds of the whole process (all threads) over the same interval
 };
 
-// Runs ops_per_thread operations on every thread, as one `omp parallel for` over the batch.
-// Exceptions are carried out of the parallel region.
+// Runs ops_per_thread operations on every thread, each on its own runner.
 BatchTime run_batch(std::vector<std::unique_ptr<OpRunner>>& runners, std::size_t ops_per_thread) {
   const int threads = static_cast<int>(runners.size());
-  const auto total = static_cast<std::ptrdiff_t>(ops_per_thread * runners.size());
-  std::exception_ptr failure;
   const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (std::ptrdiff_t i = 0; i < total; ++i) {
-    try {
-      runners[static_cast<std::size_t>(omp_get_thread_num())]->run();
-    } catch (...) {
-#pragma omp critical(lutfhe_bench_failure)
-      if (!failure) failure = std::current_exception();
-    }
-  }
+  parallel_region(threads, [&](int thread, int) {
+    OpRunner& runner = *runners[static_cast<std::size_t>(thread)];
+    for (std::size_t i = 0; i < ops_per_thread; ++i) runner.run();
+  });
   const std::chrono::duration<double> elapsed = Clock::now() - start;
   const double cpu = process_cpu_seconds() - cpu_start;
-  if (failure) std::rethrow_exception(failure);
   return {elapsed.count(), cpu};
 }
 
@@ -281,169 +218,27 @@ int compare_files(const std::vector<BenchRecord>& baseline, const std::vector<Be
 
 }  // namespace
 
-std::vector<std::string> default_bench_params() {
-  return {"TFHE_LIB", "BOOL_128", "PBS_2BIT", "PBS_4BIT"};
-}
-
-std::string bench_usage() {
-  const auto name = [](const ParameterSet& p) -> const std::string& { return p.name; };
-  std::string u = "usage: lutfhe_bench [options]\n";
-  u += "  --op OP[,OP...]        " + known_ops("|") + "\n";
-  u += "                         (default: every op that applies to the set; gate_nand needs a\n"
-       "                         boolean set)\n";
-  u += "  --params NAME[,...]    parameter sets: " + join(parameter_sets(), ", ", name) + "\n";
-  u += "                         (default: " + join(default_bench_params(), ",", std::identity{}) +
-       ";\n"
-       "                         PBS_6BIT and PBS_8BIT need GBs of keys and a long key "
-       "generation)\n";
-  u += "  --threads T[,T...]     OpenMP threads running a batch of independent ops (default 1)\n"
-       "  --json                 one JSON object per line instead of the table\n"
-       "  --min-time SECONDS     time each batch for at least this long (default 0.5)\n"
-       "  --iterations N         exactly N ops per thread instead of --min-time\n"
-       "  --repetitions R        time R batches and report the fastest (default 1)\n"
-       "  --seed S               fixed test seed for keys and inputs (default 42)\n"
-       "  --breakdown            time each stage of one KS-PBS (key switch, modulus switch,\n"
-       "                         decomposition, FFTs, multiply-add, rotation, extraction)\n"
-       "                         against the flop floor, at 1 thread\n"
-       "  --baseline FILE        earlier --json output: print each result's ratio to the\n"
-       "                         record with the same op, parameter set and threads\n"
-       "  --compare FILE         with --baseline: compare FILE's records to it, no run\n"
-       "  --noise FRACTION       ratios within 1 +- FRACTION count as same (default 0.05)\n"
-       "  --quiet                no progress messages on stderr\n"
-       "  --help                 this text\n"
-       "usage: lutfhe_bench sweep ...  (latency over parameter grids; 'sweep --help')\n";
-  return u;
-}
-
-BenchOptions parse_bench_args(std::span<const std::string> args) {
-  BenchOptions o;
-  bool min_time_given = false;
-  bool ops_given = false;
-  bool params_given = false;
-  bool threads_given = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::string_view value;
-    bool has_inline_value = false;
-    if (const std::size_t eq = arg.find('=');
-        arg.starts_with("--") && eq != std::string_view::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline_value = true;
-    }
-    const auto take_value = [&]() -> std::string_view {
-      if (has_inline_value) return value;
-      if (i + 1 >= args.size()) {
-        throw BenchUsageError("bench: " + std::string(arg) + " needs a value");
-      }
-      return args[++i];
-    };
-    const auto no_value = [&] {
-      if (has_inline_value) {
-        throw BenchUsageError("bench: " + std::string(arg) + " takes no value");
-      }
-    };
-
-    if (arg == "--op" || arg == "--ops") {
-      if (!ops_given) o.ops.clear();
-      ops_given = true;
-      for (const std::string& name : split_commas(take_value(), arg)) {
-        const auto op = parse_op(name);
-        if (!op) {
-          throw BenchUsageError("bench: unknown op '" + name + "' (known: " + known_ops(", ") +
-                                ")");
-        }
-        if (std::find(o.ops.begin(), o.ops.end(), *op) == o.ops.end()) o.ops.push_back(*op);
-      }
-    } else if (arg == "--params") {
-      if (!params_given) o.params.clear();
-      params_given = true;
-      for (std::string& name : split_commas(take_value(), arg)) {
-        try {
-          find_parameter_set(name);
-        } catch (const InvalidArgument& e) {
-          throw BenchUsageError(std::string("bench: ") + e.what());
-        }
-        if (std::find(o.params.begin(), o.params.end(), name) == o.params.end()) {
-          o.params.push_back(std::move(name));
-        }
-      }
-    } else if (arg == "--threads") {
-      if (!threads_given) o.threads.clear();
-      threads_given = true;
-      for (const std::string& t : split_commas(take_value(), arg)) {
-        const std::uint64_t v = parse_unsigned(t, arg);
-        if (v < 1 || v > 4096) {
-          throw BenchUsageError("bench: --threads expects counts in [1, 4096], got '" + t + "'");
-        }
-        o.threads.push_back(static_cast<int>(v));
-      }
-    } else if (arg == "--json") {
-      no_value();
-      o.json = true;
-    } else if (arg == "--quiet" || arg == "-q") {
-      no_value();
-      o.quiet = true;
-    } else if (arg == "--min-time") {
-      o.min_time_s = parse_seconds(take_value(), arg);
-      min_time_given = true;
-    } else if (arg == "--iterations") {
-      o.iterations = parse_unsigned(take_value(), arg);
-      if (o.iterations == 0) throw BenchUsageError("bench: --iterations must be at least 1");
-    } else if (arg == "--repetitions") {
-      o.repetitions = parse_unsigned(take_value(), arg);
-      if (o.repetitions == 0) throw BenchUsageError("bench: --repetitions must be at least 1");
-    } else if (arg == "--seed") {
-      o.seed = parse_unsigned(take_value(), arg);
-    } else if (arg == "--help" || arg == "-h") {
-      no_value();
-      o.help = true;
-    } else if (arg == "--breakdown") {
-      no_value();
-      o.breakdown = true;
-    } else if (arg == "--baseline") {
-      o.baseline = std::string(take_value());
-    } else if (arg == "--compare") {
-      o.compare = std::string(take_value());
-    } else if (arg == "--noise") {
-      const std::string_view v = take_value();
-      o.noise = parse_seconds(v, arg);
-      if (o.noise >= 1.0) throw BenchUsageError("bench: --noise expects a fraction below 1");
-    } else {
-      throw BenchUsageError("bench: unknown argument '" + std::string(args[i]) + "' (see --help)");
-    }
+std::vector<ParameterSet> default_bench_params() {
+  std::vector<ParameterSet> sets;
+  for (const char* name : {"TFHE_LIB", "BOOL_128", "PBS_2BIT", "PBS_4BIT"}) {
+    sets.push_back(find_parameter_set(name));
   }
-  if (min_time_given && o.iterations != 0) {
-    throw BenchUsageError("bench: give either --min-time or --iterations, not both");
-  }
-  if (!o.compare.empty() && o.baseline.empty()) {
-    throw BenchUsageError("bench: --compare needs --baseline");
-  }
-  return o;
+  return sets;
 }
 
 BenchResult measure_op(const BenchFixture& fixture, BenchOp op, int threads,
                        const BenchOptions& options) {
-  if (threads < 1) throw BenchUsageError("bench: thread count must be at least 1");
+  if (threads < 1) throw UsageError("bench: thread count must be at least 1");
   // Each thread builds its own runner (first touch of its scratch on its own core) and runs
   // the operation once untimed, to warm caches and the FFT plans.
   std::vector<std::unique_ptr<OpRunner>> runners(static_cast<std::size_t>(threads));
   int started = threads;
-  std::exception_ptr failure;
-#pragma omp parallel num_threads(threads)
-  {
-    try {
-#pragma omp single
-      started = omp_get_num_threads();
-      auto r = make_runner(op, fixture);
-      r->run();
-      runners[static_cast<std::size_t>(omp_get_thread_num())] = std::move(r);
-    } catch (...) {
-#pragma omp critical(lutfhe_bench_failure)
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
+  parallel_region(threads, [&](int thread, int team) {
+    if (thread == 0) started = team;
+    auto r = make_runner(op, fixture);
+    r->run();
+    runners[static_cast<std::size_t>(thread)] = std::move(r);
+  });
   runners.resize(static_cast<std::size_t>(started));  // OpenMP may grant fewer threads
 
   std::size_t per_thread = options.iterations != 0 ? options.iterations : 1;
@@ -476,10 +271,11 @@ BenchResult measure_op(const BenchFixture& fixture, BenchOp op, int threads,
 }
 
 std::string format_json(const BenchResult& r, std::uint64_t seed) {
-  return format_json(r, seed, environment());
+  return format_json(r, seed, workbench::environment());
 }
 
-std::string format_json(const BenchResult& r, std::uint64_t seed, const Environment& env) {
+std::string format_json(const BenchResult& r, std::uint64_t seed,
+                        const workbench::Environment& env) {
   const ParameterSet& p = *r.params;
   std::ostringstream s;
   char floor[32];
@@ -494,16 +290,12 @@ std::string format_json(const BenchResult& r, std::uint64_t seed, const Environm
     << ", \"flops_floor\": " << floor << ", \"gflops\": " << format_sig4(r.gflops())
     << ", \"insecure\": " << (p.insecure ? "true" : "false") << ", \"ops_measured\": " << r.ops
     << ", \"repetitions\": " << r.repetitions << ", \"cpu_share\": " << format_sig4(r.cpu_share)
-    << ", \"seed\": " << seed << ", \"env\": " << environment_json(env)
-    << ", \"parameter_set\": " << parameter_set_json(p) << "}";
+    << ", \"seed\": " << seed << ", \"env\": " << workbench::environment_json(env)
+    << ", \"parameter_set\": " << parameter_set_record_json(p) << "}";
   return s.str();
 }
 
 int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.help) {
-    out << bench_usage();
-    return kExitOk;
-  }
   std::vector<BenchRecord> baseline;
   if (!options.baseline.empty()) {
     try {
@@ -511,22 +303,16 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
       if (!options.compare.empty()) {
         return compare_files(baseline, read_bench_records(options.compare), options, out);
       }
-    } catch (const BenchUsageError& e) {
+    } catch (const UsageError& e) {
       err << e.what() << '\n';
       return kExitUsage;
     }
   }
   // Validate everything before the first (possibly long) key generation.
+  const std::vector<ParameterSet> chosen =
+      options.sets.empty() ? default_bench_params() : options.sets;
   std::vector<const ParameterSet*> sets;
-  try {
-    for (const std::string& name :
-         options.params.empty() ? default_bench_params() : options.params) {
-      sets.push_back(&find_parameter_set(name));
-    }
-  } catch (const InvalidArgument& e) {
-    err << "bench: " << e.what() << '\n';
-    return kExitUsage;
-  }
+  for (const ParameterSet& p : chosen) sets.push_back(&p);
   for (int t : options.threads) {
     if (t < 1) {
       err << "bench: thread count must be at least 1, got " << t << '\n';
@@ -604,9 +390,10 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
       if (options.breakdown) {
         const Breakdown b = measure_breakdown(fixture, options);
         if (options.json) {
-          out << format_breakdown_json(b, environment(), options.seed) << '\n' << std::flush;
+          out << format_breakdown_json(b, workbench::environment(), options.seed) << '\n'
+              << std::flush;
         } else {
-          print_breakdown_table(out, b, environment());
+          print_breakdown_table(out, b, workbench::environment());
         }
         continue;
       }
@@ -646,7 +433,7 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
         }
       }
     }
-  } catch (const BenchUsageError& e) {
+  } catch (const UsageError& e) {
     err << e.what() << '\n';
     return kExitUsage;
   } catch (const std::exception& e) {
@@ -658,20 +445,6 @@ int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
 
 int run_bench(const BenchOptions& options, std::ostream& out) {
   return run_bench(options, out, std::cerr);
-}
-
-int bench_main(std::span<const std::string> args) {
-  if (!args.empty() && args.front() == "sweep") {
-    return sweep_main(args.subspan(1), std::cout, std::cerr);
-  }
-  BenchOptions options;
-  try {
-    options = parse_bench_args(args);
-  } catch (const BenchUsageError& e) {
-    std::cerr << e.what() << '\n';
-    return kExitUsage;
-  }
-  return run_bench(options, std::cout, std::cerr);
 }
 
 }  // namespace lutfhe::bench

@@ -1,6 +1,6 @@
-// The benchmark driver behind `lutfhe_bench` (and, later, `lutfhe bench`): times each
-// operation on each parameter set at each thread count and prints a table, or one JSON
-// object per line:
+// The benchmark driver behind `lutfhe bench` and `lutfhe_bench` (options: bench_options.hpp): times
+// each operation on each parameter set at each thread count and prints a table, or one JSON object
+// per line:
 //
 //   {"op": "pbs", "params": "PBS_4BIT", "threads": 1, "ms_per_op": 17.2, "ops_per_s": 58.1, ...}
 //
@@ -19,34 +19,27 @@
 #include "bench/workload.hpp"
 #include "core/errors.hpp"
 #include "core/parameters.hpp"
+#include "workbench/environment.hpp"
 
 namespace lutfhe::bench {
-
-// A command line the driver cannot run (unknown op or parameter set, malformed number):
-// reported as one line on stderr, exit code 2.
-class BenchUsageError : public InvalidArgument {
- public:
-  using InvalidArgument::InvalidArgument;
-};
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the engine threw while running
 inline constexpr int kExitUsage = 2;
 
 // TFHE_LIB, BOOL_128, PBS_2BIT, PBS_4BIT: the sets whose keys fit in well under a GiB.
-std::vector<std::string> default_bench_params();
+std::vector<ParameterSet> default_bench_params();
 
 struct BenchOptions {
-  std::vector<BenchOp> ops;         // empty: every op that applies to each set
-  std::vector<std::string> params;  // parameter-set names; empty: default_bench_params()
-  std::vector<int> threads = {1};   // one measurement per entry
-  bool json = false;                // JSON lines instead of the table
-  double min_time_s = 0.5;          // run each batch at least this long...
-  std::size_t iterations = 0;       // ...unless this is non-zero: exactly this many ops per thread
-  std::size_t repetitions = 1;      // timed batches per measurement; the fastest is reported
-  bool quiet = false;               // no progress or key-generation messages on stderr
+  std::vector<BenchOp> ops;        // empty: every op that applies to each set
+  std::vector<ParameterSet> sets;  // empty: default_bench_params()
+  std::vector<int> threads = {1};  // one measurement per entry
+  bool json = false;               // JSON lines instead of the table
+  double min_time_s = 0.5;         // run each batch at least this long...
+  std::size_t iterations = 0;      // ...unless this is non-zero: exactly this many ops per thread
+  std::size_t repetitions = 1;     // timed batches per measurement; the fastest is reported
+  bool quiet = false;              // no progress or key-generation messages on stderr
   std::uint64_t seed = kDefaultBenchSeed;
-  bool help = false;  // print bench_usage() and run nothing
   // Per-stage times of one KS-PBS (bench/breakdown.hpp) instead of the ops, 1 thread.
   bool breakdown = false;
   std::string baseline;  // earlier --json output: print each result's ratio to it
@@ -71,35 +64,22 @@ struct BenchResult {
   double gflops() const { return flops_floor * ops_per_s() * 1e-9; }
 };
 
-// Parses the arguments after the program (or subcommand) name:
-//   --op OP[,OP...]  --params NAME[,NAME...]  --threads T[,T...]  --json
-//   --min-time SECONDS | --iterations N  --repetitions R  --quiet  --seed S  --help
-//   --breakdown  --baseline FILE  --compare FILE  --noise FRACTION
-// --op, --params and --threads may be repeated; "--opt=value" is accepted too.
-// BenchUsageError names the offending argument.
-BenchOptions parse_bench_args(std::span<const std::string> args);
-std::string bench_usage();
-
 // Times `op` on `fixture` with `threads` threads (batch sizing from options.min_time_s or
 // options.iterations; the fastest of options.repetitions batches).
 BenchResult measure_op(const BenchFixture& fixture, BenchOp op, int threads,
                        const BenchOptions& options);
 
-struct Environment;
 // The result as one JSON object (no trailing newline); extra fields follow the five required,
-// then "env" (bench/environment.hpp, the process's environment() unless given) and
+// then "env" (bench/environment.hpp, the process's workbench::environment() unless given) and
 // "parameter_set" (every field of the set).
 std::string format_json(const BenchResult& r, std::uint64_t seed);
-std::string format_json(const BenchResult& r, std::uint64_t seed, const Environment& env);
+std::string format_json(const BenchResult& r, std::uint64_t seed,
+                        const workbench::Environment& env);
 
 // Runs every requested measurement, writing the table (or JSON lines) to `out` and progress,
 // warnings and errors to `err`. Returns kExitOk, kExitUsage for options it cannot run (unknown
 // parameter set, thread count below 1), or kExitFailure when the engine throws.
 int run_bench(const BenchOptions& options, std::ostream& out, std::ostream& err);
 int run_bench(const BenchOptions& options, std::ostream& out);
-
-// parse_bench_args + run_bench on std::cout / std::cerr, for a main() or a CLI subcommand.
-// A first argument "sweep" runs bench/sweep.hpp's sweep_main on the rest instead.
-int bench_main(std::span<const std::string> args);
 
 }  // namespace lutfhe::bench

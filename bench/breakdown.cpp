@@ -20,6 +20,7 @@
 #include "core/polynomial.hpp"
 #include "core/sample_extract.hpp"
 #include "fft/aligned.hpp"
+#include "workbench/environment.hpp"
 
 namespace lutfhe::bench {
 namespace {
@@ -346,7 +347,8 @@ Breakdown measure_breakdown(const BenchFixture& fx, const BenchOptions& options)
   return b;
 }
 
-void print_breakdown_table(std::ostream& out, const Breakdown& b, const Environment& env) {
+void print_breakdown_table(std::ostream& out, const Breakdown& b,
+                           const workbench::Environment& env) {
   const ParameterSet& p = *b.params;
   const double whole = b.whole_seconds();
   const double peak = env.peak_gflops() * 1e9;
@@ -390,7 +392,8 @@ void print_breakdown_table(std::ostream& out, const Breakdown& b, const Environm
   out.flush();
 }
 
-std::string format_breakdown_json(const Breakdown& b, const Environment& env, std::uint64_t seed) {
+std::string format_breakdown_json(const Breakdown& b, const workbench::Environment& env,
+                                  std::uint64_t seed) {
   // The whole KS-PBS record first (its fields as the driver writes them), then the stages.
   std::string base = format_json(b.whole, seed, env);
   base.pop_back();  // the closing brace
@@ -401,7 +404,7 @@ std::string format_breakdown_json(const Breakdown& b, const Environment& env, st
   s << base << ", \"cmuxes\": " << json_number(b.cmuxes, 6) << ", \"stages\": [";
   for (std::size_t i = 0; i < b.stages.size(); ++i) {
     const StageTime& st = b.stages[i];
-    s << (i ? ", " : "") << "{\"stage\": " << json_string(st.key)
+    s << (i ? ", " : "") << "{\"stage\": " << json_quoted(st.key)
       << ", \"calls\": " << json_number(st.calls, 6)
       << ", \"us_per_call\": " << json_number(1e6 * st.seconds_per_call, 6)
       << ", \"ms_per_op\": " << json_number(1e3 * st.seconds(), 6)

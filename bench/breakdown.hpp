@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "bench/bench_driver.hpp"
-#include "bench/environment.hpp"
 #include "bench/workload.hpp"
+#include "workbench/environment.hpp"
 
 namespace lutfhe::bench {
 
@@ -59,9 +59,11 @@ struct Breakdown {
 // CPU-time median) with the same options.
 Breakdown measure_breakdown(const BenchFixture& fixture, const BenchOptions& options);
 
-void print_breakdown_table(std::ostream& out, const Breakdown& b, const Environment& env);
+void print_breakdown_table(std::ostream& out, const Breakdown& b,
+                           const workbench::Environment& env);
 // One JSON object: the usual fields of the ks_pbs record (op "ks_pbs_breakdown"), "stages"
 // (an array), "stage_sum_ms", "whole_ms", "remainder_ms", "env" and "parameter_set".
-std::string format_breakdown_json(const Breakdown& b, const Environment& env, std::uint64_t seed);
+std::string format_breakdown_json(const Breakdown& b, const workbench::Environment& env,
+                                  std::uint64_t seed);
 
 }  // namespace lutfhe::bench

@@ -12,12 +12,12 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <unistd.h>
-
-#include "bench/environment.hpp"
 #include "bench/workload.hpp"
-#include "cli/param_options.hpp"
-#include "cli/svg_plot.hpp"
+#include "core/atomic_file.hpp"
+#include "core/json_text.hpp"
+#include "core/parameter_file.hpp"
+#include "workbench/environment.hpp"
+#include "workbench/svg_plot.hpp"
 
 namespace lutfhe::bench {
 namespace {
@@ -26,32 +26,6 @@ constexpr const char* kFields[] = {"n",          "k",           "N",        "pbs
                                    "pbs_levels", "ks_base_log", "ks_levels"};
 // Latency measurement of one point runs at most this many points without asking.
 constexpr std::size_t kMaxPoints = 1000;
-
-std::string flag_of(std::string_view field) {
-  std::string f = "--" + std::string(field);
-  std::replace(f.begin(), f.end(), '_', '-');
-  return f;
-}
-
-std::vector<std::size_t> parse_list(std::string_view text, std::string_view option) {
-  std::vector<std::size_t> values;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = text.find(',', start);
-    const std::string_view item = text.substr(start, comma - start);
-    std::size_t v = 0;
-    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (item.empty() || ec != std::errc{} || ptr != item.data() + item.size()) {
-      throw BenchUsageError("bench sweep: " + std::string(option) +
-                            " expects comma-separated non-negative integers, got '" +
-                            std::string(text) + "'");
-    }
-    if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return values;
-}
 
 std::string point_name(const std::string& base, const std::vector<SweepAxis>& axes,
                        const std::vector<std::size_t>& values) {
@@ -74,19 +48,6 @@ std::string number(double x) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
-}
-
-void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("cannot write " + tmp.string());
-    f << text;
-    f.flush();
-    if (!f) throw std::runtime_error("error writing " + tmp.string());
-  }
-  std::filesystem::rename(tmp, path);
 }
 
 std::filesystem::path with_suffix(const std::filesystem::path& prefix, const char* ext) {
@@ -117,7 +78,7 @@ void set_sweep_field(ParameterSet& p, const std::string& f, std::size_t v) {
   } else if (f == "ks_levels") {
     p.ks.levels = DecompositionLevelCount(v);
   } else {
-    throw BenchUsageError("bench sweep: unknown field '" + f + "'");
+    throw UsageError("bench sweep: unknown field '" + f + "'");
   }
 }
 
@@ -129,92 +90,7 @@ std::size_t get_sweep_field(const ParameterSet& p, const std::string& f) {
   if (f == "pbs_levels") return p.pbs.levels.value();
   if (f == "ks_base_log") return p.ks.base_log.value();
   if (f == "ks_levels") return p.ks.levels.value();
-  throw BenchUsageError("bench sweep: unknown field '" + f + "'");
-}
-
-std::string sweep_usage() {
-  return "usage: lutfhe bench sweep [--params NAME|FILE.json] [--n L] [--k L] [--N L]\n"
-         "                          [--pbs-base-log L] [--pbs-levels L] [--ks-base-log L]\n"
-         "                          [--ks-levels L]\n"
-         "                          [--out PREFIX] [--min-time S | --iterations N]\n"
-         "                          [--repetitions R] [--seed S] [--quiet]\n"
-         "  L is a comma-separated list of values; the points are the cartesian product, in\n"
-         "  the order the flags are given (the first swept field is the plot's x axis, the\n"
-         "  second gives one line per value). Each point is one KS-PBS latency measurement\n"
-         "  at 1 thread (default --min-time 0.3). The noise is the base set's, NOT adapted:\n"
-         "  points are not 128-bit secure sets. Writes PREFIX.csv, PREFIX.json, PREFIX.svg\n"
-         "  (default prefix 'sweep').\n";
-}
-
-SweepOptions parse_sweep_args(std::span<const std::string> args) {
-  SweepOptions o;
-  o.bench.min_time_s = 0.3;
-  bool min_time_given = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::string_view value;
-    bool inline_value = false;
-    if (const std::size_t eq = arg.find('='); arg.starts_with("--") && eq != arg.npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      inline_value = true;
-    }
-    const auto take = [&]() -> std::string_view {
-      if (inline_value) return value;
-      if (i + 1 >= args.size()) {
-        throw BenchUsageError("bench sweep: " + std::string(arg) + " needs a value");
-      }
-      return args[++i];
-    };
-    const char* field = nullptr;
-    for (const char* f : kFields) {
-      if (flag_of(f) == arg) field = f;
-    }
-    if (field != nullptr) {
-      if (std::any_of(o.axes.begin(), o.axes.end(),
-                      [&](const SweepAxis& a) { return a.field == field; })) {
-        throw BenchUsageError("bench sweep: " + std::string(arg) + " given twice");
-      }
-      o.axes.push_back({field, parse_list(take(), arg)});
-    } else if (arg == "--params") {
-      o.base = std::string(take());
-      try {
-        // A named set or a parameter file (docs/PARAMETERS.md), as every other command.
-        o.base_set = cli::resolve_params_name_or_file(o.base);
-      } catch (const std::exception& e) {  // unknown name, unreadable or invalid file
-        throw BenchUsageError(std::string("bench sweep: ") + e.what());
-      }
-    } else if (arg == "--out") {
-      o.out = std::string(take());
-      if (o.out.empty()) throw BenchUsageError("bench sweep: --out needs a non-empty prefix");
-    } else if (arg == "--min-time" || arg == "--iterations" || arg == "--repetitions" ||
-               arg == "--seed") {
-      const std::string a(arg), v(take());
-      const std::string pair[2] = {a, v};
-      const BenchOptions parsed = parse_bench_args(pair);
-      if (a == "--min-time") {
-        o.bench.min_time_s = parsed.min_time_s;
-        min_time_given = true;
-      }
-      if (a == "--iterations") o.bench.iterations = parsed.iterations;
-      if (a == "--repetitions") o.bench.repetitions = parsed.repetitions;
-      if (a == "--seed") o.bench.seed = parsed.seed;
-    } else if (arg == "--quiet" || arg == "-q") {
-      o.bench.quiet = true;
-    } else if (arg == "--help" || arg == "-h") {
-      o.help = true;
-    } else {
-      throw BenchUsageError("bench sweep: unknown argument '" + std::string(args[i]) +
-                            "' (see 'lutfhe bench sweep --help')");
-    }
-  }
-  if (min_time_given && o.bench.iterations != 0) {
-    throw BenchUsageError("bench sweep: give either --min-time or --iterations, not both");
-  }
-  if (!o.help && o.axes.empty()) {
-    throw BenchUsageError("bench sweep: give at least one field to sweep, e.g. --N 1024,2048");
-  }
-  return o;
+  throw UsageError("bench sweep: unknown field '" + f + "'");
 }
 
 std::vector<SweepPoint> run_sweep(const SweepOptions& options, std::ostream& err) {
@@ -223,8 +99,8 @@ std::vector<SweepPoint> run_sweep(const SweepOptions& options, std::ostream& err
   std::size_t total = 1;
   for (const SweepAxis& a : options.axes) total *= a.values.size();
   if (total > kMaxPoints) {
-    throw BenchUsageError("bench sweep: " + std::to_string(total) + " points; at most " +
-                          std::to_string(kMaxPoints));
+    throw UsageError("bench sweep: " + std::to_string(total) + " points; at most " +
+                     std::to_string(kMaxPoints));
   }
   std::vector<SweepPoint> points;
   std::vector<std::size_t> index(options.axes.size(), 0);
@@ -261,7 +137,7 @@ std::vector<SweepPoint> run_sweep(const SweepOptions& options, std::ostream& err
         pt.ops_per_s = r.ops_per_s();
         pt.cpu_share = r.cpu_share;
         pt.ops = r.ops;
-      } catch (const BenchUsageError&) {
+      } catch (const UsageError&) {
         throw;
       } catch (const std::exception& e) {
         pt.status = "failed";
@@ -287,7 +163,7 @@ std::vector<SweepPoint> run_sweep(const SweepOptions& options, std::ostream& err
 }
 
 void write_sweep_outputs(const SweepOptions& options, const std::vector<SweepPoint>& points) {
-  const Environment& env = environment();
+  const workbench::Environment& env = workbench::environment();
   const ParameterSet& base = options.base_set;
 
   std::ostringstream csv;
@@ -306,9 +182,9 @@ void write_sweep_outputs(const SweepOptions& options, const std::vector<SweepPoi
 
   std::ostringstream json;
   json << "{\"tool\": \"lutfhe bench sweep\", \"op\": \"ks_pbs\", \"threads\": 1, \"base\": "
-       << parameter_set_json(base) << ", \"swept\": [";
+       << parameter_set_record_json(base) << ", \"swept\": [";
   for (std::size_t a = 0; a < options.axes.size(); ++a) {
-    json << (a ? ", " : "") << "{\"field\": " << json_string(options.axes[a].field)
+    json << (a ? ", " : "") << "{\"field\": " << json_quoted(options.axes[a].field)
          << ", \"values\": [";
     for (std::size_t i = 0; i < options.axes[a].values.size(); ++i) {
       json << (i ? ", " : "") << options.axes[a].values[i];
@@ -317,12 +193,13 @@ void write_sweep_outputs(const SweepOptions& options, const std::vector<SweepPoi
   }
   json << "], \"security\": \"not estimated: the noise distributions are the base set's, not "
           "adapted to each point\", \"seed\": "
-       << options.bench.seed << ", \"env\": " << environment_json(env) << ",\n\"points\": [\n";
+       << options.bench.seed << ", \"env\": " << workbench::environment_json(env)
+       << ",\n\"points\": [\n";
   for (std::size_t i = 0; i < points.size(); ++i) {
     const SweepPoint& pt = points[i];
     const ParameterSet& p = pt.params;
-    json << (i ? ",\n" : "") << "{\"op\": \"ks_pbs\", \"params\": " << json_string(p.name)
-         << ", \"threads\": 1, \"status\": " << json_string(pt.status);
+    json << (i ? ",\n" : "") << "{\"op\": \"ks_pbs\", \"params\": " << json_quoted(p.name)
+         << ", \"threads\": 1, \"status\": " << json_quoted(pt.status);
     for (std::size_t a = 0; a < options.axes.size(); ++a) {
       json << ", \"" << options.axes[a].field << "\": " << pt.values[a];
     }
@@ -338,9 +215,9 @@ void write_sweep_outputs(const SweepOptions& options, const std::vector<SweepPoi
            << ", \"cpu_share\": " << number(pt.cpu_share) << ", \"ops_measured\": " << pt.ops
            << ", \"keygen_s\": " << number(pt.keygen_s);
     } else {
-      json << ", \"note\": " << json_string(pt.note);
+      json << ", \"note\": " << json_quoted(pt.note);
     }
-    json << ", \"parameter_set\": " << parameter_set_json(p) << '}';
+    json << ", \"parameter_set\": " << parameter_set_record_json(p) << '}';
   }
   json << "\n]}\n";
 
@@ -382,18 +259,7 @@ void write_sweep_outputs(const SweepOptions& options, const std::vector<SweepPoi
   plot::write_line_chart_svg(with_suffix(options.out, ".svg"), chart);
 }
 
-int sweep_main(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
-  SweepOptions options;
-  try {
-    options = parse_sweep_args(args);
-  } catch (const BenchUsageError& e) {
-    err << e.what() << '\n';
-    return kExitUsage;
-  }
-  if (options.help) {
-    out << sweep_usage();
-    return kExitOk;
-  }
+int run_sweep_command(const SweepOptions& options, std::ostream& out, std::ostream& err) {
   try {
     const std::vector<SweepPoint> points = run_sweep(options, err);
     write_sweep_outputs(options, points);
@@ -415,7 +281,7 @@ int sweep_main(std::span<const std::string> args, std::ostream& out, std::ostrea
     out << "# wrote " << with_suffix(options.out, ".csv").string() << ", "
         << with_suffix(options.out, ".json").string() << ", "
         << with_suffix(options.out, ".svg").string() << '\n';
-  } catch (const BenchUsageError& e) {
+  } catch (const UsageError& e) {
     err << e.what() << '\n';
     return kExitUsage;
   } catch (const std::exception& e) {

@@ -39,7 +39,6 @@ struct SweepOptions {
   std::vector<SweepAxis> axes;          // in command-line order; the first is the plot's x axis
   std::filesystem::path out = "sweep";  // prefix of the three files
   BenchOptions bench;                   // min time / iterations / repetitions / seed / quiet
-  bool help = false;
 };
 
 struct SweepPoint {
@@ -55,16 +54,12 @@ struct SweepPoint {
 void set_sweep_field(ParameterSet& p, const std::string& field, std::size_t value);
 std::size_t get_sweep_field(const ParameterSet& p, const std::string& field);
 
-// BenchUsageError naming the argument.
-SweepOptions parse_sweep_args(std::span<const std::string> args);
-std::string sweep_usage();
-
 // Measures every point (progress on `err` unless quiet).
 std::vector<SweepPoint> run_sweep(const SweepOptions& options, std::ostream& err);
 // Writes PREFIX.csv, PREFIX.json and PREFIX.svg.
 void write_sweep_outputs(const SweepOptions& options, const std::vector<SweepPoint>& points);
 
-// parse + run + write + a summary table on `out`; exit codes as run_bench.
-int sweep_main(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+// run + write + a summary table on `out`; exit codes as run_bench.
+int run_sweep_command(const SweepOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace lutfhe::bench

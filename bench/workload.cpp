@@ -12,6 +12,7 @@
 #include "core/keyswitch.hpp"
 #include "core/lookup_table.hpp"
 #include "core/modulus_switch.hpp"
+#include "core/pbs.hpp"
 #include "fft/aligned.hpp"
 
 namespace lutfhe::bench {

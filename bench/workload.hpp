@@ -10,10 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/client_key.hpp"
 #include "core/entities/lookup_table.hpp"
 #include "core/entities/lwe_ciphertext.hpp"
-#include "core/keys.hpp"
 #include "core/parameters.hpp"
+#include "core/progress.hpp"
+#include "core/server_key.hpp"
 
 namespace lutfhe::bench {
 

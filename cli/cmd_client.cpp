@@ -9,8 +9,12 @@
 #include "cli/exit_codes.hpp"
 #include "cli/paths.hpp"
 #include "cli/value_input.hpp"
+#include "core/batch_encryption.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/client_key_file.hpp"
 #include "core/encoding.hpp"
-#include "core/serialization.hpp"
+#include "core/errors.hpp"
 
 namespace lutfhe::cli {
 namespace {

@@ -29,10 +29,16 @@
 #include "compiler/artifacts.hpp"
 #include "compiler/client.hpp"
 #include "compiler/compile.hpp"
-#include "compiler/execute.hpp"
+#include "compiler/server.hpp"
 #include "compiler/simulate.hpp"
+#include "core/atomic_file.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/client_key_file.hpp"
+#include "core/evaluation_key.hpp"
+#include "core/evaluation_key_file.hpp"
 #include "core/json_text.hpp"
-#include "core/serialization.hpp"
+#include "core/server_key.hpp"
 #include "models/dataset.hpp"
 #include "models/lowering.hpp"
 #include "models/model_file.hpp"
@@ -126,13 +132,6 @@ std::vector<double> image_values(const models::ImageDataset& d, std::size_t i) {
 
 std::size_t argmax(const std::vector<double>& v) {
   return static_cast<std::size_t>(std::max_element(v.begin(), v.end()) - v.begin());
-}
-
-std::vector<double> dequantized(const compiler::ClientSpec& spec,
-                                const std::vector<compiler::Tensor>& out) {
-  std::vector<double> scores;
-  for (std::int64_t v : out.at(0)) scores.push_back(compiler::dequantize(v, spec.outputs.at(0)));
-  return scores;
 }
 
 std::size_t argmax_of(const compiler::Tensor& t) {
@@ -241,8 +240,7 @@ DemoModel obtain_model(const DemoOptions& o, const models::ImageDataset& train,
   };
   const models::TrainResult r = models::train_mlp(train, test, cfg, callbacks);
   bar.finish();
-  models::write_text_file_atomically(sidecar_path(cached),
-                                     models::train_report_json(cfg, r, o.dataset));
+  write_file_atomically(sidecar_path(cached), models::train_report_json(cfg, r, o.dataset));
   models::save_model(cached, r.model);
   return DemoModel{r.model, cached, r.float_test_accuracy, "trained"};
 }
@@ -263,42 +261,28 @@ class Server {
 
   // Reads `in`, evaluates with `threads` threads, writes `out`; the time covers the evaluation.
   Result evaluate(const std::string& in, const std::string& out, int threads) {
-    const CiphertextBatch batch = load_ciphertexts(dir_ / in);
-    require_same_key(dir_ / in, batch.params, batch.key_id, key_->parameters(), key_->key_id());
-    compiler::EncryptedTensors tensors;
-    std::size_t at = 0;
-    for (compiler::NodeId id : circuit_.circuit.inputs()) {
-      const std::size_t n = compiler::element_count(circuit_.circuit.node(id).shape);
-      if (at + n > batch.ciphertexts.size()) throw UsageError(in + ": too few ciphertexts");
-      tensors.emplace_back(batch.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at),
-                           batch.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at + n));
-      at += n;
-    }
-    compiler::ServerEvaluator& evaluator = evaluator_for(threads);
-    const std::size_t before = evaluator.stats().bootstraps;
+    CiphertextBatch batch = load_ciphertexts(dir_ / in);
+    compiler::CircuitServer& server = server_for(threads);
+    const std::size_t before = server.stats().bootstraps;
     const auto start = Clock::now();
-    compiler::EncryptedTensors outputs = evaluator.run(std::move(tensors));
-    Result r{seconds_since(start), evaluator.stats().bootstraps - before};
-    CiphertextBatch result{circuit_.params, batch.key_id, batch.encoding, {}, std::nullopt};
-    for (auto& t : outputs) {
-      for (auto& ct : t) result.ciphertexts.push_back(std::move(ct));
-    }
+    const CiphertextBatch result = server.evaluate(std::move(batch));
+    Result r{seconds_since(start), server.stats().bootstraps - before};
     save_ciphertexts(dir_ / out, result, false);
     return r;
   }
 
  private:
-  // One evaluator per thread count, made once: its bootstrap tables are built from the circuit.
-  compiler::ServerEvaluator& evaluator_for(int threads) {
-    auto& e = evaluators_[threads];
-    if (!e) e = std::make_unique<compiler::ServerEvaluator>(circuit_, *key_, threads);
+  // One server per thread count, made once: its bootstrap tables are built from the circuit.
+  compiler::CircuitServer& server_for(int threads) {
+    auto& e = servers_[threads];
+    if (!e) e = std::make_unique<compiler::CircuitServer>(circuit_, *key_, threads);
     return *e;
   }
 
   fs::path dir_;
   compiler::CompiledCircuit circuit_;
   std::unique_ptr<ServerKey> key_;
-  std::map<int, std::unique_ptr<compiler::ServerEvaluator>> evaluators_;
+  std::map<int, std::unique_ptr<compiler::CircuitServer>> servers_;
 };
 
 int run_demo(const DemoOptions& o) {
@@ -358,7 +342,7 @@ int run_demo(const DemoOptions& o) {
                                  {lowered.output_quantization}, "model " + m.path.string());
   compiler::save_client_spec(client_dir / "client.spec", spec);
   compiler::save_server_circuit(server_dir / "server.circuit", compiled.compiled);
-  std::ofstream(fs::path(o.dir) / o.dataset / "compile_report.txt") << compiled.report.text();
+  write_file_atomically(fs::path(o.dir) / o.dataset / "compile_report.txt", compiled.report.text());
   const ParameterSet& params = spec.params;
   const bool approximate = copt.rounding_mode == compiler::RoundingMode::kApproximate;
   out << "compile: " << params.name << ", " << (approximate ? "approximate" : "exact")
@@ -426,7 +410,7 @@ int run_demo(const DemoOptions& o) {
   // ---- encrypted inference, image by image
   out << "\nencrypted inference of " << o.count << " test images (" << threads
       << " threads on the server)\n";
-  std::ofstream predictions(client_dir / "predictions.csv");
+  std::ostringstream predictions;
   predictions << "index,label,fhe,clear,simulate,ms\n";
   std::size_t fhe_right = 0, agree = 0, clear_right_n = 0, sim_right_n = 0;
   std::uintmax_t in_bytes = 0, out_bytes = 0;
@@ -437,13 +421,8 @@ int run_demo(const DemoOptions& o) {
     std::snprintf(name, sizeof name, "%05zu.ct", i);
     // client: quantize, encrypt (masks from a public seed: the file holds seed + bodies)
     const compiler::Sample q = models::quantize_input(m.model, image_values(test, i));
-    const Seed seed = random_seed();
-    EncryptionRandomness rng = EncryptionRandomness::with_mask_seed(seed);
-    CiphertextBatch batch{params, client.key_id(), MessageEncoding{false, 8}, {}, seed};
-    for (auto& t : compiler::encrypt_sample(spec, client, q, rng)) {
-      for (auto& ct : t) batch.ciphertexts.push_back(std::move(ct));
-    }
-    save_ciphertexts(server_dir / "in" / name, batch, true);
+    save_ciphertexts(server_dir / "in" / name, compiler::encrypt_quantized(spec, client, {&q, 1}),
+                     true);
     in_bytes = fs::file_size(server_dir / "in" / name);
     // server
     const Server::Result r =
@@ -452,11 +431,9 @@ int run_demo(const DemoOptions& o) {
     bootstraps = r.bootstraps;
     out_bytes = fs::file_size(server_dir / "out" / name);
     // client: decrypt
-    const CiphertextBatch result = load_ciphertexts(server_dir / "out" / name);
-    require_same_key(server_dir / "out" / name, result.params, result.key_id, params,
-                     client.key_id());
-    const auto values = compiler::decrypt_outputs(spec, client, {result.ciphertexts});
-    const std::size_t fhe = argmax(dequantized(spec, values));
+    const auto values =
+        compiler::decrypt_results(spec, client, load_ciphertexts(server_dir / "out" / name)).at(0);
+    const std::size_t fhe = argmax(compiler::dequantize_outputs(spec, values));
     const std::size_t label = test.labels[i];
     fhe_right += fhe == label;
     agree += fhe == sim_pred[i];
@@ -471,7 +448,7 @@ int run_demo(const DemoOptions& o) {
                   fhe == label ? "correct" : "WRONG");
     out << line << std::flush;
   }
-  predictions.close();
+  write_file_atomically(client_dir / "predictions.csv", predictions.str());
 
   // ---- one-thread latency on a few images (the same server, one thread)
   double single_ms = std::nan("");

@@ -7,7 +7,9 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "core/serialization.hpp"
+#include "core/describe_file.hpp"
+#include "core/fingerprint.hpp"
+#include "core/hex.hpp"
 
 namespace lutfhe::cli {
 namespace {
@@ -16,17 +18,6 @@ struct InfoOptions {
   std::string file;
   bool quiet = false;
 };
-
-template <std::size_t N>
-std::string hex_prefix(const std::array<std::uint8_t, N>& bytes, std::size_t count) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (std::size_t i = 0; i < count && i < N; ++i) {
-    s.push_back(digits[bytes[i] >> 4]);
-    s.push_back(digits[bytes[i] & 15]);
-  }
-  return s;
-}
 
 int run_info(const InfoOptions& o) {
   const FileSummary s = describe_file(o.file);
@@ -54,10 +45,10 @@ int run_info(const InfoOptions& o) {
     row("parameters", line);
   } else {
     row("parameters", known ? "fingerprint of built-in set " + known->display_name()
-                            : "fingerprint " + hex_prefix(h.parameters, 8) + "...");
+                            : "fingerprint " + to_hex(h.parameters, 8) + "...");
   }
   const bool has_key = h.key_id != Fingerprint16{};
-  if (has_key) row("key id", hex_prefix(h.key_id, 6) + "...");
+  if (has_key) row("key id", to_hex(h.key_id, 6) + "...");
   switch (h.kind) {
     case ObjectKind::kClientKey: {
       struct stat st {};

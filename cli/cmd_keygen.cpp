@@ -6,18 +6,20 @@
 #include "cli/commands.hpp"
 #include "cli/compiler_commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "cli/param_options.hpp"
-#include "cli/param_report.hpp"
 #include "cli/paths.hpp"
 #include "cli/progress.hpp"
-#include "core/keys.hpp"
-#include "core/serialization.hpp"
+#include "core/client_key.hpp"
+#include "core/client_key_file.hpp"
+#include "core/evaluation_key.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "workbench/param_options.hpp"
+#include "workbench/param_report.hpp"
 
 namespace lutfhe::cli {
 namespace {
 
 struct KeygenOptions {
-  ParamOptions params;
+  workbench::ParamOptions params;
   std::string spec;
   std::string client_key;
   std::string server_key;
@@ -31,16 +33,17 @@ int run_keygen(const KeygenOptions& o) {
         "keygen: give exactly one of --params NAME|FILE.json (or parameter flags) and --spec "
         "DIR/client.spec");
   }
-  const ParameterSet p = o.spec.empty() ? resolve_params(o.params) : parameters_for_spec(o.spec);
+  const ParameterSet p =
+      o.spec.empty() ? workbench::resolve_params(o.params) : parameters_for_spec(o.spec);
   require_distinct(o.client_key, "--client-key", o.server_key, "--server-key");
   require_writable_output(o.client_key, "--client-key");
   require_writable_output(o.server_key, "--server-key");
   if (p.insecure) {
     std::cerr << "lutfhe: warning: " << p.display_name()
               << " parameters give no security; use them for tests only\n";
-  } else if (is_custom(p) && estimate_security(p).below_128()) {
+  } else if (is_custom(p) && compiler::estimate_security(p).below_128()) {
     std::cerr << "lutfhe: warning: custom set " << p.name << " is below 128-bit security (about "
-              << static_cast<int>(estimate_security(p).bits)
+              << static_cast<int>(compiler::estimate_security(p).bits)
               << " bits estimated; 'lutfhe params show')\n";
   }
   const ClientKey client = ClientKey::generate(p);
@@ -65,7 +68,7 @@ void add_keygen_command(CLI::App& app, Action& action) {
   auto o = std::make_shared<KeygenOptions>();
   CLI::App* cmd = app.add_subcommand(
       "keygen", "Generate a client key (secret, stays here) and a server key (for the server)");
-  add_param_options(cmd, o->params);
+  workbench::add_param_options(cmd, o->params);
   cmd->add_option("--spec", o->spec, "Client spec of a compiled model (its parameter set is used)");
   cmd->add_option("--client-key", o->client_key, "Client key file to write (mode 0600)")
       ->required();

@@ -2,9 +2,6 @@
 // modulus switch, the bootstrap's output) and the failure rate on an enlarged message space,
 // against the noise model (core/noise_measurement.hpp). A research tool: it makes throwaway
 // keys from --seed and decrypts with them, in this process.
-#include <fftw3.h>
-#include <omp.h>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -17,21 +14,19 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "cli/param_options.hpp"
 #include "cli/progress.hpp"
-#include "cli/svg_plot.hpp"
 #include "core/json_text.hpp"
 #include "core/noise_measurement.hpp"
-
-#ifdef LUTFHE_CLI_WITH_BENCH
-#include "bench/environment.hpp"
-#endif
+#include "core/parameter_file.hpp"
+#include "workbench/environment.hpp"
+#include "workbench/param_options.hpp"
+#include "workbench/svg_plot.hpp"
 
 namespace lutfhe::cli {
 namespace {
 
 struct NoiseOptions {
-  ParamOptions params;
+  workbench::ParamOptions params;
   std::size_t samples = 2000;
   std::uint64_t seed = 1;
   int threads = 0;
@@ -109,69 +104,10 @@ void print_table(const noise::NoiseReport& r, std::ostream& out) {
 // ---------------------------------------------------------------------------------------------
 // JSON.
 
-// 17 significant digits (round-trips a double); JSON has no NaN or infinity.
-// cpu_model_name and noise_json serve builds without the benchmark driver (bench/environment).
-[[maybe_unused]] std::string cpu_model_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
-
-std::string environment_json() {
-#ifdef LUTFHE_CLI_WITH_BENCH
-  return bench::environment_json(bench::environment());
-#else
-  std::ostringstream o;
-  o << "{\"cpu_model\": " << json_quoted(cpu_model_name())
-    << ", \"logical_cpus\": " << omp_get_num_procs()
-    << ", \"hardware_concurrency\": " << std::thread::hardware_concurrency()
-    << ", \"compiler_version\": " << json_quoted(__VERSION__)
-    << ", \"fftw_version\": " << json_quoted(fftw_version) << "}";
-  return o.str();
-#endif
-}
-
-[[maybe_unused]] std::string noise_json(const NoiseDistribution& d) {
-  if (d.kind == NoiseDistribution::Kind::kTUniform) {
-    return "{\"kind\": \"tuniform\", \"log2_bound\": " + std::to_string(d.log2_bound) +
-           ", \"variance\": " + json_number(d.variance()) + "}";
-  }
-  return "{\"kind\": \"gaussian\", \"std_dev\": " + json_number(d.std_dev) +
-         ", \"variance\": " + json_number(d.variance()) + "}";
-}
-
-std::string params_json(const ParameterSet& p) {
-#ifdef LUTFHE_CLI_WITH_BENCH
-  return bench::parameter_set_json(p);
-#else
-  std::ostringstream o;
-  o << "{\"name\": " << json_quoted(p.name) << ", \"version\": " << json_quoted(p.version)
-    << ", \"n\": " << p.n.value() << ", \"k\": " << p.k.value() << ", \"N\": " << p.N.value()
-    << ", \"pbs_base_log\": " << p.pbs.base_log.value()
-    << ", \"pbs_levels\": " << p.pbs.levels.value()
-    << ", \"ks_base_log\": " << p.ks.base_log.value() << ", \"ks_levels\": " << p.ks.levels.value()
-    << ", \"lwe_noise\": " << noise_json(p.lwe_noise)
-    << ", \"glwe_noise\": " << noise_json(p.glwe_noise) << ", \"message_bits\": " << p.message_bits
-    << ", \"boolean\": " << (p.boolean ? "true" : "false")
-    << ", \"insecure\": " << (p.insecure ? "true" : "false")
-    << ", \"claimed_security_bits\": " << json_number(p.claimed_security_bits)
-    << ", \"security_source\": " << json_quoted(p.security_source)
-    << ", \"source\": " << json_quoted(p.source)
-    << ", \"published_log2_pfail\": " << json_number(p.published_log2_pfail) << "}";
-  return o.str();
-#endif
-}
-
 void print_json(const noise::NoiseReport& r, std::ostream& out) {
   const auto& o = r.options;
   const double two_n = 2.0 * static_cast<double>(r.params.N.value());
-  out << "{\"command\": \"noise\", \"params\": " << params_json(r.params)
+  out << "{\"command\": \"noise\", \"params\": " << parameter_set_record_json(r.params)
       << ", \"samples\": " << o.samples << ", \"keys\": " << o.keys << ", \"seed\": " << o.seed
       << ", \"threads\": " << r.threads << ", \"confidence\": " << json_number(o.confidence)
       << ", \"seconds\": " << json_number(r.seconds) << ", \"stages\": [";
@@ -207,7 +143,7 @@ void print_json(const noise::NoiseReport& r, std::ostream& out) {
   for (std::size_t i = 0; i < r.small_key_weights.size(); ++i) {
     out << (i ? ", " : "") << r.small_key_weights[i];
   }
-  out << "], \"environment\": " << environment_json() << "}\n";
+  out << "], \"environment\": " << workbench::environment_json(workbench::environment()) << "}\n";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,7 +203,7 @@ void write_plot(const noise::NoiseReport& r, noise::Stage stage, const std::stri
 }
 
 int run_noise(const NoiseOptions& o) {
-  const ParameterSet params = resolve_params(o.params);
+  const ParameterSet params = workbench::resolve_params(o.params);
   noise::MeasurementOptions m;
   m.samples = o.samples;
   m.seed = o.seed;
@@ -312,7 +248,7 @@ void add_noise_command(CLI::App& app, Action& action) {
       "noise",
       "Measure the noise of each KS-PBS stage and the failure rate against the noise model "
       "(makes throwaway keys from --seed and decrypts in this process)");
-  add_param_options(cmd, o->params);
+  workbench::add_param_options(cmd, o->params);
   cmd->add_option("--samples", o->samples, "Samples per stage (and bootstraps)")
       ->check(CLI::Range(std::size_t{2}, std::size_t{100'000'000}));
   cmd->add_option("--seed", o->seed, "Seed of every key, message and mask (reproducible runs)");

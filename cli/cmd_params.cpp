@@ -10,10 +10,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "cli/param_options.hpp"
-#include "cli/param_report.hpp"
 #include "core/noise.hpp"
 #include "core/parameters.hpp"
+#include "workbench/param_options.hpp"
+#include "workbench/param_report.hpp"
 
 namespace lutfhe::cli {
 namespace {
@@ -81,7 +81,7 @@ int list_sets() {
 
 struct ShowOptions {
   std::string spec;  // positional NAME|FILE.json
-  ParamOptions params;
+  workbench::ParamOptions params;
   bool json = false;
   std::string save_json;
 };
@@ -90,12 +90,13 @@ int show_set(const ShowOptions& o) {
   if (!o.spec.empty() && !o.params.params.empty()) {
     throw UsageError("params show: give the set either as NAME|FILE.json or as --params, not both");
   }
-  ParamOptions options = o.params;
+  workbench::ParamOptions options = o.params;
   if (!o.spec.empty()) options.params = o.spec;
-  const ParameterSet p = resolve_params(options);
+  const ParameterSet p = workbench::resolve_params(options);
   if (!o.save_json.empty()) save_parameters_json(o.save_json, p);
-  const ParamReport report = make_param_report(p);
-  std::cout << (o.json ? format_param_report_json(report) : format_param_report(report));
+  const workbench::ParamReport report = workbench::make_param_report(p);
+  std::cout << (o.json ? workbench::format_param_report_json(report)
+                       : workbench::format_param_report(report));
   return 0;
 }
 
@@ -117,8 +118,8 @@ void add_params_command(CLI::App& app, Action& action) {
   add_quiet_flag(show, opts->quiet);
   show->add_option("NAME", opts->show.spec,
                    "Parameter set name (see 'lutfhe params list') or a .json parameter file");
-  add_param_options(show, opts->show.params,
-                    "Same as NAME (the base set that the field flags override)");
+  workbench::add_param_options(show, opts->show.params,
+                               "Same as NAME (the base set that the field flags override)");
   show->add_flag("--json", opts->show.json, "One JSON object instead of the text report");
   show->add_option("--save-json", opts->show.save_json,
                    "Also write the set as a parameter file (docs/PARAMETERS.md)");

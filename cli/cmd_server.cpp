@@ -1,10 +1,7 @@
 // The server side: `lutfhe lut` and `lutfhe gate`. They read ciphertexts and the evaluation
 // key only (load_server_key); nothing here can open a client key.
-#include <omp.h>
-
-#include <exception>
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -12,11 +9,14 @@
 #include "cli/paths.hpp"
 #include "cli/progress.hpp"
 #include "cli/value_input.hpp"
-#include "core/batch.hpp"
+#include "core/ciphertext_files.hpp"
 #include "core/encoding.hpp"
+#include "core/evaluation_key_file.hpp"
 #include "core/gates.hpp"
 #include "core/lookup_table.hpp"
-#include "core/serialization.hpp"
+#include "core/parallel.hpp"
+#include "core/pbs.hpp"
+#include "core/server_key.hpp"
 
 namespace lutfhe::cli {
 namespace {
@@ -80,7 +80,7 @@ int run_lut(const LutOptions& o) {
   ProgressBar bar("lut", progress_wanted(o.quiet));
   const std::size_t count = in.ciphertexts.size();
   // Chunks only to report progress; without a bar the whole batch is one OpenMP loop.
-  const int team = o.threads > 0 ? o.threads : omp_get_max_threads();
+  const int team = resolve_threads(o.threads);
   const std::size_t chunk =
       bar.enabled() ? std::max<std::size_t>(static_cast<std::size_t>(team) * 4, count / 100)
                     : count;
@@ -162,19 +162,10 @@ int run_gate(const GateOptions& o) {
   CiphertextBatch out{in[0].params, in[0].key_id, {true, 0}, {}, std::nullopt};
   out.ciphertexts.assign(count, LweCiphertext(key.parameters().big_dimension()));
   ProgressBar bar("gate " + o.op, progress_wanted(o.quiet));
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  std::size_t done = 0;
-  const int team = o.threads > 0 ? o.threads : omp_get_max_threads();
-  const auto n = static_cast<std::ptrdiff_t>(count);
-  // Exceptions must not cross the OpenMP region: keep the first and rethrow after it.
-#pragma omp parallel num_threads(team)
-  {
-    Scratch scratch = key.make_scratch();
-#pragma omp for schedule(dynamic, 1)
-    for (std::ptrdiff_t j = 0; j < n; ++j) {
-      const auto i = static_cast<std::size_t>(j);
-      try {
+  std::atomic<std::size_t> done{0};
+  parallel_for(
+      count, o.threads, [&] { return key.make_scratch(); },
+      [&](std::size_t i, Scratch& scratch) {
         LweCiphertext& r = out.ciphertexts[i];
         const LweCiphertext& a = in[0].ciphertexts[i];
         switch (op) {
@@ -200,20 +191,9 @@ int run_gate(const GateOptions& o) {
             gate_not(r, a);
             break;
         }
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-      if (bar.enabled()) {
-        std::size_t now = 0;
-#pragma omp atomic capture
-        now = ++done;
-        bar.update(now, count);
-      }
-    }
-  }
+        bar.update(done.fetch_add(1) + 1, count);
+      });
   bar.finish();
-  if (failure) std::rethrow_exception(failure);
   save_ciphertexts(o.out, out, false);
   return 0;
 }

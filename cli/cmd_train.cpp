@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/progress.hpp"
+#include "core/atomic_file.hpp"
 #include "models/dataset.hpp"
 #include "models/model_file.hpp"
 #include "models/trainer.hpp"
@@ -101,8 +102,8 @@ int run_train(TrainCommand c) {
   const models::TrainResult result = models::train_mlp(train, test, c.cfg, callbacks);
 
   const std::string sidecar = c.out + ".train.json";
-  models::write_text_file_atomically(c.out, models::model_to_json(result.model));
-  models::write_text_file_atomically(sidecar, models::train_report_json(c.cfg, result, c.dataset));
+  write_file_atomically(c.out, models::model_to_json(result.model));
+  write_file_atomically(sidecar, models::train_report_json(c.cfg, result, c.dataset));
   const models::AccumulatorRange& a = result.fc1_range;
   std::printf("float test accuracy:     %s\n", percent(result.float_test_accuracy).c_str());
   std::printf(

@@ -10,18 +10,25 @@
 #include <memory>
 
 #include "cli/exit_codes.hpp"
-#include "cli/param_options.hpp"
 #include "cli/paths.hpp"
 #include "cli/progress.hpp"
 #include "compiler/artifacts.hpp"
 #include "compiler/client.hpp"
 #include "compiler/compile.hpp"
-#include "compiler/execute.hpp"
+#include "compiler/server.hpp"
 #include "compiler/simulate.hpp"
-#include "core/serialization.hpp"
+#include "core/atomic_file.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/client_key_file.hpp"
+#include "core/errors.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "core/fingerprint.hpp"
+#include "core/server_key.hpp"
 #include "models/lowering.hpp"
 #include "models/model_file.hpp"
 #include "models/samples.hpp"
+#include "workbench/param_options.hpp"
 
 namespace lutfhe::cli {
 namespace {
@@ -35,46 +42,13 @@ std::vector<models::RealSample> read_samples(const std::string& path, std::size_
   return models::load_samples(path, count, values);
 }
 
-std::size_t input_values(const ClientSpec& spec) {
-  std::size_t n = 0;
-  for (const auto& t : spec.inputs) n += compiler::element_count(t.shape);
-  return n;
-}
-
-std::size_t output_values(const ClientSpec& spec) {
-  std::size_t n = 0;
-  for (const auto& t : spec.outputs) n += compiler::element_count(t.shape);
-  return n;
-}
-
-// A flat sample (all input tensors in order) as per-tensor real vectors.
-std::vector<std::vector<double>> split_inputs(const ClientSpec& spec, const models::RealSample& s) {
-  std::vector<std::vector<double>> out;
-  std::size_t at = 0;
-  for (const auto& t : spec.inputs) {
-    const std::size_t n = compiler::element_count(t.shape);
-    out.emplace_back(s.begin() + static_cast<std::ptrdiff_t>(at),
-                     s.begin() + static_cast<std::ptrdiff_t>(at + n));
-    at += n;
-  }
-  return out;
-}
-
 // "<argmax> <score> <score> ...": the argmax of the first output, then every output's
 // dequantized values.
-void print_prediction(std::ostream& out, const std::vector<compiler::Quantization>& quantization,
+void print_prediction(std::ostream& out, std::span<const compiler::ClientTensor> outputs,
                       const std::vector<Tensor>& values) {
-  std::vector<double> scores;
-  std::size_t first = 0;
-  for (std::size_t o = 0; o < values.size(); ++o) {
-    const compiler::Quantization& q = quantization.at(o);
-    for (std::int64_t v : values[o]) {
-      scores.push_back(q.scale * static_cast<double>(v - q.zero_point));
-    }
-    if (o == 0) first = scores.size();
-  }
-  const auto best =
-      std::max_element(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(first));
+  const compiler::RealSample scores = compiler::dequantize_outputs(outputs, values);
+  const auto first = static_cast<std::ptrdiff_t>(compiler::element_count(outputs[0].shape));
+  const auto best = std::max_element(scores.begin(), scores.begin() + first);
   out << (best - scores.begin());
   char buf[32];
   for (double s : scores) {
@@ -82,19 +56,6 @@ void print_prediction(std::ostream& out, const std::vector<compiler::Quantizatio
     out << buf;
   }
   out << '\n';
-}
-
-void print_prediction(std::ostream& out, const ClientSpec& spec,
-                      const std::vector<Tensor>& values) {
-  std::vector<compiler::Quantization> q;
-  for (const auto& t : spec.outputs) q.push_back(t.quantization);
-  print_prediction(out, q, values);
-}
-
-// The ciphertext files' encoding field is informational for compiled circuits (the spec holds
-// the real per-tensor scales); it records the widest message width it can name.
-MessageEncoding informational_encoding(int scale_log2) {
-  return MessageEncoding{false, static_cast<unsigned>(std::clamp(63 - scale_log2, 1, 16))};
 }
 
 struct CompileCommand {
@@ -106,13 +67,14 @@ struct CompileCommand {
   std::string global_p_error;
   unsigned rounding_bits = 0;
   std::string rounding = "exact";
-  ParamOptions params;                // --params NAME|FILE.json and field flags
+  workbench::ParamOptions params;     // --params NAME|FILE.json and field flags
   models::ModelImportOptions import;  // ONNX import: bit widths, percentile
   bool quiet = false;
 };
 
 compiler::CompileOptions compile_options(const std::string& p_error, const std::string& global,
-                                         unsigned rounding_bits, const ParamOptions& params,
+                                         unsigned rounding_bits,
+                                         const workbench::ParamOptions& params,
                                          const std::string& rounding) {
   compiler::CompileOptions o;
   if (rounding == "approximate") {
@@ -129,7 +91,7 @@ compiler::CompileOptions compile_options(const std::string& p_error, const std::
     if (rounding_bits > 16) throw UsageError("--rounding-bits must be 1..16");
     o.rounding_bits = rounding_bits;
   }
-  o.parameters = resolve_params_if_given(params);
+  o.parameters = workbench::resolve_params_if_given(params);
   return o;
 }
 
@@ -181,7 +143,7 @@ int run_compile(const CompileCommand& c) {
   compiler::save_client_spec(dir / "client.spec", m.spec);
   compiler::save_server_circuit(dir / "server.circuit", m.result.compiled);
   const std::string report = "model: " + c.model + "\n" + m.result.report.text();
-  std::ofstream(dir / "compile_report.txt") << report;
+  write_file_atomically(dir / "compile_report.txt", report);
   std::cout << report << "wrote " << (dir / "client.spec").string() << " and "
             << (dir / "server.circuit").string() << "\n";
   return kExitOk;
@@ -201,57 +163,30 @@ int run_server(const RunCommand& c) {
   require_writable_output(c.out, "--out");
   require_distinct(c.out, "--out", c.in, "--in");
   const compiler::CompiledCircuit circuit = compiler::load_server_circuit(c.circuit);
-  const CiphertextBatch in = load_ciphertexts(c.in);
+  CiphertextBatch in = load_ciphertexts(c.in);
   if (parameter_fingerprint(in.params) != parameter_fingerprint(circuit.params)) {
     throw KeyMismatch(c.in + ": encrypted for parameters " + in.params.name + ", " + c.circuit +
                       " was compiled for " + circuit.params.name);
-  }
-  std::size_t per_sample = 0;
-  for (compiler::NodeId id : circuit.circuit.inputs()) {
-    per_sample += compiler::element_count(circuit.circuit.node(id).shape);
-  }
-  if (in.ciphertexts.empty() || in.ciphertexts.size() % per_sample != 0) {
-    throw UsageError(c.in + ": " + std::to_string(in.ciphertexts.size()) +
-                     " ciphertexts are not a whole number of samples of " +
-                     std::to_string(per_sample));
   }
   const ServerKey key = [&] {
     ProgressBar bar("loading server key", progress_wanted(c.quiet));
     return load_server_key(c.server_key, bar.callback());
   }();
   require_same_key(c.in, in.params, in.key_id, key.parameters(), key.key_id());
-  compiler::ServerEvaluator evaluator(circuit, key, c.threads);
-  const std::size_t samples = in.ciphertexts.size() / per_sample;
-  CiphertextBatch out{circuit.params, in.key_id, {}, {}, std::nullopt};
+  compiler::CircuitServer server(circuit, key, c.threads);
+  const std::size_t samples =
+      server.input_values() ? in.ciphertexts.size() / server.input_values() : 0;
   ProgressBar bar("run " + std::to_string(samples) + " samples", progress_wanted(c.quiet));
   const auto start = std::chrono::steady_clock::now();
-  std::size_t at = 0;
-  int out_scale = 63;
-  for (std::size_t s = 0; s < samples; ++s) {
-    compiler::EncryptedTensors tensors;
-    for (compiler::NodeId id : circuit.circuit.inputs()) {
-      const std::size_t n = compiler::element_count(circuit.circuit.node(id).shape);
-      tensors.emplace_back(in.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at),
-                           in.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at + n));
-      at += n;
-    }
-    for (auto& tensor : evaluator.run(std::move(tensors))) {
-      for (auto& ct : tensor) out.ciphertexts.push_back(std::move(ct));
-    }
-    bar.update(s + 1, samples);
-  }
+  CiphertextBatch out = server.evaluate(std::move(in), bar.callback());
   bar.finish();
-  for (compiler::NodeId o : circuit.circuit.outputs()) {
-    out_scale = std::min(out_scale, circuit.plans[o].scale_log2);
-  }
-  out.encoding = informational_encoding(out_scale);
   save_ciphertexts(c.out, out, false);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!c.quiet) {
     std::fprintf(stderr, "lutfhe: %zu samples, %zu bootstraps, %.3f s (%.1f ms per sample)\n",
-                 samples, evaluator.stats().bootstraps, seconds,
-                 1000.0 * seconds / static_cast<double>(samples));
+                 samples, server.stats().bootstraps, seconds,
+                 1000.0 * seconds / static_cast<double>(std::max<std::size_t>(samples, 1)));
   }
   return kExitOk;
 }
@@ -264,7 +199,7 @@ struct PredictCommand {
   std::size_t count = 0;
   unsigned rounding_bits = 0;
   std::string rounding = "exact";
-  ParamOptions params;  // --params NAME|FILE.json and field flags
+  workbench::ParamOptions params;  // --params NAME|FILE.json and field flags
   std::string p_error;
   int threads = 0;
   bool inject_noise = false;
@@ -282,8 +217,13 @@ int run_predict(const PredictCommand& c) {
   const auto inputs = read_samples(c.input, c.count, compiler::element_count(model.input_shape));
   if (c.mode == "clear") {
     const models::LoweredModel low = models::lower_model(model);
+    std::vector<compiler::ClientTensor> outputs;
+    for (compiler::NodeId o : low.circuit.outputs()) {
+      const compiler::Node& n = low.circuit.node(o);
+      outputs.push_back({n.name, n.shape, {}, 0, low.output_quantization});
+    }
     for (const auto& x : inputs) {
-      print_prediction(std::cout, {low.output_quantization},
+      print_prediction(std::cout, outputs,
                        compiler::evaluate_clear(low.circuit, models::quantize_input(model, x)));
     }
     return kExitOk;
@@ -298,7 +238,7 @@ int run_predict(const PredictCommand& c) {
         static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     compiler::Simulator sim(m.result.compiled, so);
     for (const auto& x : inputs) {
-      print_prediction(std::cout, m.spec, sim.run(models::quantize_input(model, x)));
+      print_prediction(std::cout, m.spec.outputs, sim.run(models::quantize_input(model, x)));
     }
     if (c.inject_noise && !c.quiet) {
       std::fprintf(stderr, "lutfhe: injected noise changed %zu of %zu bootstraps\n",
@@ -310,14 +250,15 @@ int run_predict(const PredictCommand& c) {
   EncryptionRandomness rng = EncryptionRandomness::from_os();
   const ServerKey server = [&] {
     ProgressBar bar("keygen " + m.spec.params.name, progress_wanted(c.quiet));
-    return ServerKey::generate_in_process(client, rng, bar.callback());
+    return generate_server_key_in_process(client, rng, bar.callback());
   }();
-  compiler::ServerEvaluator evaluator(m.result.compiled, server, c.threads);
+  compiler::CircuitServer evaluator(m.result.compiled, server, c.threads);
   for (const auto& x : inputs) {
     const auto start = std::chrono::steady_clock::now();
-    auto enc = compiler::encrypt_sample(m.spec, client, models::quantize_input(model, x), rng);
-    const auto out = compiler::decrypt_outputs(m.spec, client, evaluator.run(std::move(enc)));
-    print_prediction(std::cout, m.spec, out);
+    const compiler::Sample q = models::quantize_input(model, x);
+    const CiphertextBatch enc = compiler::encrypt_quantized(m.spec, client, {&q, 1});
+    const auto out = compiler::decrypt_results(m.spec, client, evaluator.evaluate(enc));
+    print_prediction(std::cout, m.spec.outputs, out.at(0));
     if (!c.quiet) {
       std::fprintf(
           stderr, "lutfhe: %.1f ms\n",
@@ -357,21 +298,9 @@ int encrypt_with_spec(const SpecEncryptOptions& o) {
     throw KeyMismatch(o.client_key + ": made for parameters " + key.parameters().name + ", " +
                       o.spec + " needs " + spec.params.name);
   }
-  const auto samples = read_samples(o.input, o.count, input_values(spec));
-  const Seed seed = random_seed();
-  EncryptionRandomness rng = EncryptionRandomness::with_mask_seed(seed);
-  CiphertextBatch batch{spec.params, key.key_id(), {}, {}, seed};
-  int scale = 63;
-  for (const auto& t : spec.inputs) scale = std::min(scale, t.scale_log2);
-  batch.encoding = informational_encoding(scale);
+  const auto samples = read_samples(o.input, o.count, spec.input_values());
   ProgressBar bar("encrypt", progress_wanted(o.quiet));
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    const Sample q = compiler::quantize_sample(spec, split_inputs(spec, samples[i]));
-    for (auto& tensor : compiler::encrypt_sample(spec, key, q, rng)) {
-      for (auto& ct : tensor) batch.ciphertexts.push_back(std::move(ct));
-    }
-    bar.update(i + 1, samples.size());
-  }
+  const CiphertextBatch batch = compiler::encrypt_samples(spec, key, samples, bar.callback());
   bar.finish();
   save_ciphertexts(o.out, batch, true);
   return kExitOk;
@@ -382,22 +311,8 @@ int decrypt_with_spec(const SpecDecryptOptions& o, std::ostream& out) {
   const ClientKey key = load_client_key(o.client_key);
   const CiphertextBatch in = load_ciphertexts(o.in);
   require_same_key(o.in, in.params, in.key_id, key.parameters(), key.key_id());
-  const std::size_t per_sample = output_values(spec);
-  if (in.ciphertexts.empty() || in.ciphertexts.size() % per_sample != 0) {
-    throw UsageError(o.in + ": " + std::to_string(in.ciphertexts.size()) +
-                     " ciphertexts are not a whole number of results of " +
-                     std::to_string(per_sample));
-  }
-  std::size_t at = 0;
-  while (at < in.ciphertexts.size()) {
-    compiler::EncryptedTensors tensors;
-    for (const auto& t : spec.outputs) {
-      const std::size_t n = compiler::element_count(t.shape);
-      tensors.emplace_back(in.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at),
-                           in.ciphertexts.begin() + static_cast<std::ptrdiff_t>(at + n));
-      at += n;
-    }
-    print_prediction(out, spec, compiler::decrypt_outputs(spec, key, tensors));
+  for (const auto& result : compiler::decrypt_results(spec, key, in)) {
+    print_prediction(out, spec.outputs, result);
   }
   return kExitOk;
 }
@@ -438,7 +353,8 @@ void add_compiler_commands(CLI::App& app, Action& action) {
     cmd->add_option("--rounding", o->rounding,
                     "exact (default: extra bootstraps, execute == simulate) or approximate "
                     "(one bootstrap, may be one table step off near rounding boundaries)");
-    add_param_options(cmd, o->params, "A parameter set (name or .json file) instead of the search");
+    workbench::add_param_options(cmd, o->params,
+                                 "A parameter set (name or .json file) instead of the search");
     add_import_options(cmd, o->import);
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o, &action] { action = [o] { return run_compile(*o); }; });
@@ -466,7 +382,8 @@ void add_compiler_commands(CLI::App& app, Action& action) {
     cmd->add_option("--count", o->count, "Use the first N samples");
     cmd->add_option("--rounding-bits", o->rounding_bits, "Most bits a table reads");
     cmd->add_option("--rounding", o->rounding, "exact (default) or approximate");
-    add_param_options(cmd, o->params, "A parameter set (name or .json file) instead of the search");
+    workbench::add_param_options(cmd, o->params,
+                                 "A parameter set (name or .json file) instead of the search");
     cmd->add_option("--p-error", o->p_error, "Failure probability per bootstrap");
     cmd->add_option("--threads", o->threads, "OpenMP threads for execute (0: all cores)");
     cmd->add_flag("--inject-noise", o->inject_noise,

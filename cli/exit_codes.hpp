@@ -14,13 +14,6 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;  // a bug, or the machine failed us (out of memory)
 inline constexpr int kExitUsage = 2;     // bad usage or bad input: the user can fix it
 
-// A command line or an input the CLI itself refuses (a value out of range, a missing option
-// combination). The message names the option or file.
-class UsageError : public InvalidArgument {
- public:
-  using InvalidArgument::InvalidArgument;
-};
-
 // `message` on one line: control characters (newlines included) become spaces.
 std::string one_line(std::string message);
 

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <string>
 
-#include "core/bootstrap_key.hpp"
+#include "core/progress.hpp"
 
 namespace lutfhe::cli {
 

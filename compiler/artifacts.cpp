@@ -1,20 +1,19 @@
 #include "compiler/artifacts.hpp"
 
-#include <cereal/archives/portable_binary.hpp>
 #include <cmath>
 
 #include "compiler/fhe_plan.hpp"
 #include "core/encoding.hpp"
+#include "core/errors.hpp"
 #include "core/file_format.hpp"
-#include "core/serialization.hpp"
+#include "core/file_payload.hpp"
+#include "core/fingerprint.hpp"
 
 namespace lutfhe::compiler {
 namespace {
 
-using OutArchive = cereal::PortableBinaryOutputArchive;
-using InArchive = cereal::PortableBinaryInputArchive;
-
-constexpr std::uint64_t kMaxString = 4096;
+using payload::InArchive;
+using payload::OutArchive;
 
 // Reads one artifact payload, checking every count against what the payload can hold.
 class Reader {
@@ -36,13 +35,7 @@ class Reader {
     }
     return n;
   }
-  std::string string(const char* what) {
-    const auto n = get<std::uint64_t>();
-    if (n > kMaxString) fail(std::string(what) + ": string of " + std::to_string(n) + " bytes");
-    std::string s(n, '\0');
-    ar_(cereal::binary_data(s.data(), s.size()));
-    return s;
-  }
+  std::string string(const char* /*what*/) { return payload::get_string(ar_, path_); }
   std::vector<std::int64_t> int_vector(const char* what) {
     std::vector<std::int64_t> v(count(8, what));
     for (auto& x : v) x = get<std::int64_t>();
@@ -68,11 +61,8 @@ class Reader {
   std::uint64_t budget_;
 };
 
-void put_string(OutArchive& ar, const std::string& s) {
-  if (s.size() > kMaxString) throw InvalidArgument("string field longer than 4096 bytes");
-  ar(static_cast<std::uint64_t>(s.size()));
-  ar(cereal::binary_data(s.data(), s.size()));
-}
+using payload::put_string;
+
 void put_ints(OutArchive& ar, const std::vector<std::int64_t>& v) {
   ar(static_cast<std::uint64_t>(v.size()));
   for (std::int64_t x : v) ar(x);
@@ -80,88 +70,6 @@ void put_ints(OutArchive& ar, const std::vector<std::int64_t>& v) {
 void put_shape(OutArchive& ar, const Shape& s) {
   ar(static_cast<std::uint64_t>(s.size()));
   for (std::size_t d : s) ar(static_cast<std::uint64_t>(d));
-}
-
-void put_noise(OutArchive& ar, const NoiseDistribution& d) {
-  ar(static_cast<std::uint32_t>(d.kind == NoiseDistribution::Kind::kTUniform ? 1 : 0));
-  ar(d.std_dev);
-  ar(static_cast<std::uint32_t>(d.log2_bound));
-}
-NoiseDistribution get_noise(Reader& r) {
-  const auto kind = r.get<std::uint32_t>();
-  const auto std_dev = r.get<double>();
-  const auto bound = r.get<std::uint32_t>();
-  try {
-    if (kind == 0) return NoiseDistribution::gaussian(std_dev);
-    if (kind == 1) return NoiseDistribution::tuniform(bound);
-  } catch (const InvalidArgument& e) {
-    r.fail(std::string("noise distribution: ") + e.what());
-  }
-  r.fail("unknown noise distribution kind " + std::to_string(kind));
-}
-
-void put_params(OutArchive& ar, const ParameterSet& p) {
-  put_string(ar, p.name);
-  put_string(ar, p.version);
-  for (std::size_t v : {p.n.value(), p.k.value(), p.N.value(), p.pbs.base_log.value(),
-                        p.pbs.levels.value(), p.ks.base_log.value(), p.ks.levels.value()}) {
-    ar(static_cast<std::uint64_t>(v));
-  }
-  put_noise(ar, p.lwe_noise);
-  put_noise(ar, p.glwe_noise);
-  ar(static_cast<std::uint32_t>(p.message_bits));
-  ar(static_cast<std::uint8_t>(p.boolean), static_cast<std::uint8_t>(p.insecure));
-  ar(p.claimed_security_bits);
-  put_string(ar, p.security_source);
-  put_string(ar, p.source);
-  ar(p.published_log2_pfail);
-}
-
-ParameterSet get_params(Reader& r, const FileHeader& h) {
-  std::string name = r.string("parameter name");
-  std::string version = r.string("parameter version");
-  std::uint64_t v[7];
-  for (auto& x : v) x = r.get<std::uint64_t>();
-  if (v[0] < 1 || v[0] > (1U << 16) || v[1] < 1 || v[1] > 16 || v[2] < 4 || v[2] > (1U << 17) ||
-      v[1] * v[2] > (1U << 18) || v[3] > 64 || v[4] > 64 || v[5] > 64 || v[6] > 64) {
-    r.fail("parameter dimensions out of range (n=" + std::to_string(v[0]) +
-           ", k=" + std::to_string(v[1]) + ", N=" + std::to_string(v[2]) + ")");
-  }
-  NoiseDistribution lwe = get_noise(r);
-  NoiseDistribution glwe = get_noise(r);
-  ParameterSet p{std::move(name),
-                 std::move(version),
-                 LweDimension(v[0]),
-                 GlweDimension(v[1]),
-                 PolynomialSize(v[2]),
-                 {DecompositionBaseLog(v[3]), DecompositionLevelCount(v[4])},
-                 {DecompositionBaseLog(v[5]), DecompositionLevelCount(v[6])},
-                 lwe,
-                 glwe,
-                 0,
-                 false,
-                 false,
-                 0.0,
-                 {},
-                 {},
-                 0.0};
-  p.message_bits = r.get<std::uint32_t>();
-  p.boolean = r.get<std::uint8_t>() != 0;
-  p.insecure = r.get<std::uint8_t>() != 0;
-  p.claimed_security_bits = r.get<double>();
-  p.security_source = r.string("security source");
-  p.source = r.string("parameter source");
-  p.published_log2_pfail = r.get<double>();
-  if (p.message_bits > kMaxMessageBits) r.fail("message precision out of range");
-  try {
-    check_parameters(p);
-  } catch (const InvalidArgument& e) {
-    r.fail(e.what());
-  }
-  if (parameter_fingerprint(p) != h.parameters) {
-    r.fail("the header's parameter fingerprint does not match the parameters in the file");
-  }
-  return p;
 }
 
 void put_tensor_info(OutArchive& ar, const ClientTensor& t) {
@@ -192,10 +100,7 @@ ClientTensor get_tensor_info(Reader& r) {
 }
 
 FileHeader header_for(ObjectKind kind, const ParameterSet& p) {
-  FileHeader h;
-  h.kind = kind;
-  h.parameters = parameter_fingerprint(p);
-  return h;
+  return payload::make_header(kind, p, KeyId{}, 0);
 }
 
 void check_version(Reader& r) {
@@ -277,7 +182,7 @@ void save_client_spec(const std::filesystem::path& path, const ClientSpec& spec)
                     [&](std::ostream& os) {
                       OutArchive ar(os);
                       ar(kArtifactVersion);
-                      put_params(ar, spec.params);
+                      payload::put_params(ar, spec.params);
                       put_string(ar, spec.description);
                       ar(static_cast<std::uint64_t>(spec.inputs.size()));
                       for (const auto& t : spec.inputs) put_tensor_info(ar, t);
@@ -292,7 +197,7 @@ ClientSpec load_client_spec(const std::filesystem::path& path) {
     InArchive ar(is);
     Reader r(ar, path, h.payload_size);
     check_version(r);
-    ParameterSet params = get_params(r, h);
+    ParameterSet params = payload::get_checked_params(ar, h, path);
     out.emplace(ClientSpec{std::move(params), {}, {}, r.string("description")});
     const auto inputs = r.count(64, "inputs");
     for (std::uint64_t i = 0; i < inputs; ++i) out->inputs.push_back(get_tensor_info(r));
@@ -312,7 +217,7 @@ void save_server_circuit(const std::filesystem::path& path, const CompiledCircui
                     [&](std::ostream& os) {
                       OutArchive ar(os);
                       ar(kArtifactVersion);
-                      put_params(ar, compiled.params);
+                      payload::put_params(ar, compiled.params);
                       ar(static_cast<std::uint32_t>(compiled.rounding_bits));
                       ar(static_cast<std::uint8_t>(compiled.rounding_mode));
                       const auto& nodes = compiled.circuit.nodes();
@@ -333,7 +238,7 @@ CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
     InArchive ar(is);
     Reader r(ar, path, h.payload_size);
     check_version(r);
-    ParameterSet params = get_params(r, h);
+    ParameterSet params = payload::get_checked_params(ar, h, path);
     const auto rounding_bits = r.get<std::uint32_t>();
     if (rounding_bits < 1 || rounding_bits > kMaxMessageBits) {
       r.fail("rounding bits " + std::to_string(rounding_bits) + " out of range");

@@ -14,7 +14,7 @@
 
 #include <filesystem>
 
-#include "compiler/client.hpp"
+#include "compiler/client_spec.hpp"
 #include "compiler/compiled_circuit.hpp"
 
 namespace lutfhe::compiler {

@@ -9,12 +9,9 @@
 #include <vector>
 
 #include "compiler/ir.hpp"
+#include "compiler/tensor.hpp"
 
 namespace lutfhe::compiler {
-
-using Tensor = std::vector<std::int64_t>;
-// One sample: a tensor per input node, in Circuit::inputs() order.
-using Sample = std::vector<Tensor>;
 
 enum class RoundingSemantics { kModel, kCompiled };
 

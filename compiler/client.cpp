@@ -1,13 +1,11 @@
 #include "compiler/client.hpp"
 
-#include <algorithm>
-#include <cmath>
+#include <string>
 
-#include "compiler/simulate.hpp"
+#include "compiler/encoding.hpp"
 #include "core/errors.hpp"
-#include "core/file_format.hpp"
-#include "core/lwe.hpp"
-#include "core/serialization.hpp"
+#include "core/fingerprint.hpp"
+#include "core/lwe_encryption.hpp"
 
 namespace lutfhe::compiler {
 namespace {
@@ -20,62 +18,6 @@ void require_key(const ClientSpec& spec, const ClientKey& key) {
 }
 
 }  // namespace
-
-ClientSpec make_client_spec(const CompiledCircuit& compiled,
-                            std::vector<Quantization> input_quantization,
-                            std::vector<Quantization> output_quantization,
-                            std::string description) {
-  ClientSpec spec{compiled.params, {}, {}, std::move(description)};
-  const auto inputs = compiled.circuit.inputs();
-  const auto& outputs = compiled.circuit.outputs();
-  if (!input_quantization.empty()) {
-    require_equal(input_quantization.size(), inputs.size(), "client spec", "input quantizations",
-                  "inputs");
-  }
-  if (!output_quantization.empty()) {
-    require_equal(output_quantization.size(), outputs.size(), "client spec", "output quantizations",
-                  "outputs");
-  }
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Node& n = compiled.circuit.node(inputs[i]);
-    spec.inputs.push_back({n.name, n.shape, n.declared_range, compiled.plans[inputs[i]].scale_log2,
-                           input_quantization.empty() ? Quantization{} : input_quantization[i]});
-  }
-  for (std::size_t o = 0; o < outputs.size(); ++o) {
-    const Node& n = compiled.circuit.node(outputs[o]);
-    const NodePlan& p = compiled.plans[outputs[o]];
-    spec.outputs.push_back({n.name, n.shape, p.range, p.scale_log2,
-                            output_quantization.empty() ? Quantization{} : output_quantization[o]});
-  }
-  return spec;
-}
-
-std::int64_t quantize(double x, const ClientTensor& t) {
-  if (!std::isfinite(x)) throw InvalidArgument("cannot quantize a non-finite value");
-  const double q =
-      std::round(x / t.quantization.scale) + static_cast<double>(t.quantization.zero_point);
-  const double clamped =
-      std::clamp(q, static_cast<double>(t.range.lo), static_cast<double>(t.range.hi));
-  return static_cast<std::int64_t>(clamped);
-}
-
-double dequantize(std::int64_t q, const ClientTensor& t) {
-  return t.quantization.scale * static_cast<double>(q - t.quantization.zero_point);
-}
-
-Sample quantize_sample(const ClientSpec& spec, const std::vector<std::vector<double>>& reals) {
-  require_equal(reals.size(), spec.inputs.size(), "sample", "input tensors", "circuit inputs");
-  Sample s;
-  for (std::size_t i = 0; i < reals.size(); ++i) {
-    require_equal(reals[i].size(), element_count(spec.inputs[i].shape), "sample", "values",
-                  "input elements");
-    Tensor t;
-    t.reserve(reals[i].size());
-    for (double x : reals[i]) t.push_back(quantize(x, spec.inputs[i]));
-    s.push_back(std::move(t));
-  }
-  return s;
-}
 
 EncryptedTensors encrypt_sample(const ClientSpec& spec, const ClientKey& key, const Sample& sample,
                                 EncryptionRandomness& rng) {
@@ -113,11 +55,52 @@ std::vector<Tensor> decrypt_outputs(const ClientSpec& spec, const ClientKey& key
     require_equal(outputs[o].size(), element_count(t.shape), "results", "ciphertexts",
                   "output elements");
     Tensor values;
+    values.reserve(outputs[o].size());
     for (const auto& ct : outputs[o]) {
       values.push_back(decode_value(key.phase(ct), t.scale_log2, t.range.lo));
     }
     out.push_back(std::move(values));
   }
+  return out;
+}
+
+CiphertextBatch encrypt_quantized(const ClientSpec& spec, const ClientKey& key,
+                                  std::span<const Sample> samples,
+                                  const ProgressCallback& progress) {
+  require_key(spec, key);
+  const Seed seed = random_seed();
+  EncryptionRandomness rng = EncryptionRandomness::with_mask_seed(seed);
+  CiphertextBatch batch{spec.params, key.key_id(), {}, {}, seed};
+  // The file's encoding field is informational for compiled circuits (the spec holds each
+  // tensor's scale); it records the widest message width it can name.
+  int scale = 63;
+  for (const auto& t : spec.inputs) scale = std::min(scale, t.scale_log2);
+  batch.encoding = MessageEncoding{false, static_cast<unsigned>(std::clamp(63 - scale, 1, 16))};
+  batch.ciphertexts.reserve(samples.size() * spec.input_values());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    append_sample(batch.ciphertexts, encrypt_sample(spec, key, samples[i], rng));
+    if (progress) progress(i + 1, samples.size());
+  }
+  return batch;
+}
+
+CiphertextBatch encrypt_samples(const ClientSpec& spec, const ClientKey& key,
+                                std::span<const RealSample> samples,
+                                const ProgressCallback& progress) {
+  std::vector<Sample> quantized;
+  quantized.reserve(samples.size());
+  for (const auto& s : samples) quantized.push_back(quantize_sample(spec, s));
+  return encrypt_quantized(spec, key, quantized, progress);
+}
+
+std::vector<std::vector<Tensor>> decrypt_results(const ClientSpec& spec, const ClientKey& key,
+                                                 const CiphertextBatch& results) {
+  require_key(spec, key);
+  require_same_key("results", results.params, results.key_id, key.parameters(), key.key_id());
+  const auto samples = split_batch(spec.output_shapes(), results.ciphertexts, "results");
+  std::vector<std::vector<Tensor>> out;
+  out.reserve(samples.size());
+  for (const auto& s : samples) out.push_back(decrypt_outputs(spec, key, s));
   return out;
 }
 

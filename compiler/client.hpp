@@ -1,59 +1,52 @@
-// The client side: what the client needs to know about a compiled circuit (no secrets and no
-// weights), quantization of real inputs, encryption of samples and decryption of results.
+// The client side of a compiled circuit: quantize and encrypt samples under the client key,
+// decrypt and dequantize results. Everything here runs where the secret key lives; nothing
+// here evaluates the circuit (server.hpp) or simulates it (simulate.hpp).
+//
+//   const ClientSpec spec = load_client_spec("client.spec");
+//   const ClientKey key = load_client_key("client.key");
+//   CiphertextBatch batch = encrypt_samples(spec, key, samples);      // → the server
+//   ...
+//   for (const auto& r : decrypt_results(spec, key, results)) {       // ← the server
+//     RealSample scores = dequantize_outputs(spec, r);
+//   }
 #pragma once
 
-#include <string>
+#include <span>
 #include <vector>
 
-#include "compiler/clear_evaluator.hpp"
-#include "compiler/compiled_circuit.hpp"
-#include "compiler/execute.hpp"
-#include "core/keys.hpp"
+#include "compiler/client_spec.hpp"
+#include "compiler/tensor.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/progress.hpp"
 #include "core/random.hpp"
 
 namespace lutfhe::compiler {
 
-// real = scale · (q − zero_point).
-struct Quantization {
-  double scale = 1.0;
-  std::int64_t zero_point = 0;
-  friend bool operator==(const Quantization&, const Quantization&) = default;
-};
-
-struct ClientTensor {
-  std::string name;
-  Shape shape;
-  Range range;         // inputs: the values the quantizer clamps to; outputs: their range
-  int scale_log2 = 0;  // phase = value·2^σ
-  Quantization quantization;
-  friend bool operator==(const ClientTensor&, const ClientTensor&) = default;
-};
-
-struct ClientSpec {
-  ParameterSet params;
-  std::vector<ClientTensor> inputs;   // Circuit::inputs() order
-  std::vector<ClientTensor> outputs;  // Circuit::outputs() order
-  std::string description;            // what was compiled ("model tiny_mlp.json")
-};
-
-// The spec of a compiled circuit; quantizations default to scale 1, zero point 0.
-ClientSpec make_client_spec(const CompiledCircuit& compiled,
-                            std::vector<Quantization> input_quantization = {},
-                            std::vector<Quantization> output_quantization = {},
-                            std::string description = {});
-
-// q = clamp(round(x / scale) + zero_point, range) (round half away from zero).
-std::int64_t quantize(double x, const ClientTensor& t);
-double dequantize(std::int64_t q, const ClientTensor& t);
-// One sample of real values (per input tensor) to integers.
-Sample quantize_sample(const ClientSpec& spec, const std::vector<std::vector<double>>& reals);
-
 // Encrypts the integers of one sample at the circuit's scales under the big key (fresh GLWE
-// noise). Throws KeyMismatch when the key is for other parameters.
+// noise). KeyMismatch when the key is for other parameters; InvalidArgument for a value outside
+// its input's range.
 EncryptedTensors encrypt_sample(const ClientSpec& spec, const ClientKey& key, const Sample& sample,
                                 EncryptionRandomness& rng);
-// Decrypts and decodes the outputs (integers, before dequantization).
+// Decrypts and decodes the outputs of one sample (integers, before dequantization).
 std::vector<Tensor> decrypt_outputs(const ClientSpec& spec, const ClientKey& key,
                                     const EncryptedTensors& outputs);
+
+// Quantizes (quantize_sample) and encrypts flat real samples into one batch, sample after
+// sample. Masks come from a fresh public seed recorded in the batch, so it can be stored as the
+// seed plus 8 bytes per ciphertext (save_ciphertexts(…, seeded = true)).
+CiphertextBatch encrypt_samples(const ClientSpec& spec, const ClientKey& key,
+                                std::span<const RealSample> samples,
+                                const ProgressCallback& progress = {});
+// The same for samples already quantized.
+CiphertextBatch encrypt_quantized(const ClientSpec& spec, const ClientKey& key,
+                                  std::span<const Sample> samples,
+                                  const ProgressCallback& progress = {});
+
+// Decrypts a batch of results (the server's answer to a batch of samples): one vector of
+// output tensors per sample. KeyMismatch for a batch under another key or parameters;
+// InvalidArgument unless it holds a whole number of results.
+std::vector<std::vector<Tensor>> decrypt_results(const ClientSpec& spec, const ClientKey& key,
+                                                 const CiphertextBatch& results);
 
 }  // namespace lutfhe::compiler

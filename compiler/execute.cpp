@@ -1,15 +1,14 @@
 #include "compiler/execute.hpp"
 
-#include <omp.h>
-
-#include <exception>
-#include <mutex>
+#include <utility>
 
 #include "compiler/circuit_runner.hpp"
-#include "core/batch.hpp"
-#include "core/file_format.hpp"
+#include "core/errors.hpp"
+#include "core/fingerprint.hpp"
 #include "core/lwe.hpp"
-#include "core/serialization.hpp"
+#include "core/parallel.hpp"
+#include "core/pbs.hpp"
+#include "core/server_key.hpp"
 
 namespace lutfhe::compiler {
 namespace {
@@ -21,7 +20,7 @@ class CiphertextBackend {
   CiphertextBackend(const ServerKey& key, int threads, RunStats& stats)
       : key_(key),
         dimension_(key.parameters().big_dimension()),
-        threads_(threads > 0 ? threads : omp_get_max_threads()),
+        threads_(resolve_threads(threads)),
         stats_(stats) {}
 
   Value zero() const { return LweCiphertext(dimension_); }
@@ -33,19 +32,7 @@ class CiphertextBackend {
 
   template <class F>
   void parallel_for(std::size_t count, F&& f) const {
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    const auto n = static_cast<std::ptrdiff_t>(count);
-#pragma omp parallel for num_threads(threads_) schedule(dynamic, 4)
-    for (std::ptrdiff_t i = 0; i < n; ++i) {
-      try {
-        f(static_cast<std::size_t>(i));
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
+    lutfhe::parallel_for(count, threads_, std::forward<F>(f));
   }
 
   // Batched across threads and in groups per thread (core/batch.hpp).

@@ -1,5 +1,5 @@
-// The server side: the compiled circuit evaluated on LWE ciphertexts under the big key, with
-// the server key only (no type or function here can reach a secret key). Linear nodes and the
+// The `execute` evaluator: the compiled circuit evaluated on LWE ciphertexts under the big key,
+// with the server key only (no type or function here can reach a secret key). Linear nodes and the
 // bootstraps of a node run across OpenMP threads (keyswitch_bootstrap with one Scratch per
 // thread, the server key shared read-only).
 #pragma once
@@ -8,13 +8,11 @@
 
 #include "compiler/bootstrap_tables.hpp"
 #include "compiler/compiled_circuit.hpp"
+#include "compiler/tensor.hpp"
 #include "core/entities/lwe_ciphertext.hpp"
-#include "core/keys.hpp"
+#include "core/server_key.hpp"
 
 namespace lutfhe::compiler {
-
-// One ciphertext per element, per input node (Circuit::inputs() order) or per output.
-using EncryptedTensors = std::vector<std::vector<LweCiphertext>>;
 
 struct RunStats {
   std::size_t bootstraps = 0;

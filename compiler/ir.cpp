@@ -44,7 +44,11 @@ std::string label(OpKind op, const std::string& name) {
 
 std::size_t element_count(const Shape& shape) {
   std::size_t n = 1;
-  for (std::size_t d : shape) n *= d;
+  for (std::size_t d : shape) {
+    if (__builtin_mul_overflow(n, d, &n)) {
+      throw LimitExceeded("shape " + to_string(shape) + " has more elements than can be counted");
+    }
+  }
   return n;
 }
 

@@ -27,6 +27,7 @@ namespace lutfhe::compiler {
 using NodeId = std::uint32_t;
 using Shape = std::vector<std::size_t>;
 
+// The product of the dimensions (LimitExceeded when it overflows).
 std::size_t element_count(const Shape& shape);
 // "[1, 28, 28]"
 std::string to_string(const Shape& shape);

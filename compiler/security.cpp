@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/errors.hpp"
 
@@ -29,6 +30,29 @@ std::string security_curve_source() {
   return "128-bit curve of Concrete's optimizer (zama-ai/concrete tools/parameter-curves; "
          "binary keys, q=2^64, MATZOV): std >= 2^(-0.025696778711484593*d + 2.675931372549016) "
          "for d = n and d = k*N >= 450, and >= 2^-62";
+}
+
+double estimate_security_bits(std::size_t dimension, double log2_std_dev) {
+  // The dimension at which this deviation sits exactly on the 128-bit curve.
+  const double d128 = (log2_std_dev - kCurveIntercept) / kCurveSlope;
+  if (!(d128 > 0.0)) return std::numeric_limits<double>::infinity();
+  return 128.0 * static_cast<double>(dimension) / d128;
+}
+
+SecurityEstimate estimate_security(const ParameterSet& p) {
+  SecurityEstimate s;
+  const auto one = [&](std::size_t d, const NoiseDistribution& noise) {
+    const double log2_sigma = std::log2(noise.torus_std_dev());
+    const double d128 = (log2_sigma - kCurveIntercept) / kCurveSlope;
+    if (d < kMinSecureDimension || d128 < kMinSecureDimension || log2_sigma < kMinLog2StdDev) {
+      s.extrapolated = true;
+    }
+    return estimate_security_bits(d, log2_sigma);
+  };
+  s.lwe_bits = one(p.n.value(), p.lwe_noise);
+  s.glwe_bits = one(p.big_dimension().value(), p.glwe_noise);
+  s.bits = std::min(s.lwe_bits, s.glwe_bits);
+  return s;
 }
 
 }  // namespace lutfhe::compiler

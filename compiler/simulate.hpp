@@ -27,11 +27,6 @@ struct SimulationStats {
   std::size_t injected_failures = 0;  // bootstraps whose result the injected noise changed
 };
 
-// phase = v·2^σ mod 2^64.
-Torus encode_value(std::int64_t value, int scale_log2);
-// The value in [lo, lo + 2^(64−σ)) nearest to phase / 2^σ (what the client decrypts).
-std::int64_t decode_value(Torus phase, int scale_log2, std::int64_t lo);
-
 class Simulator {
  public:
   explicit Simulator(const CompiledCircuit& compiled, SimulateOptions options = {});

@@ -1,4 +1,6 @@
-// Exceptions thrown by the library. Messages name the object, the field and both values.
+// Every exception the library throws, in one place. Messages name the object, the field and
+// both values. The CLI reports any of them as one line; the usage errors (everything but a bare
+// Error) are input a user can fix and give exit code 2.
 #pragma once
 
 #include <stdexcept>
@@ -22,6 +24,56 @@ class DimensionMismatch : public Error {
 class InvalidArgument : public Error {
  public:
   using Error::Error;
+};
+
+// A file that is not a valid lutfhe file of the expected kind: bad magic, newer version,
+// damaged header or payload, truncation, a field out of range.
+class FileFormatError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A valid file that does not belong with the other inputs (other key, other parameters,
+// other kind).
+class KeyMismatch : public Error {
+ public:
+  using Error::Error;
+};
+
+// A file that cannot be opened, created, written or renamed (missing, a directory, no
+// permission, disk full). The message names the path and the system's reason.
+class FileAccessError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A parameter file or parameter flag that cannot be used; the message is one line naming the
+// origin (file or flag) and the field.
+class ParameterFileError : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
+// A model file that cannot be used: not JSON or not ONNX, a missing or unknown field, a value of
+// the wrong type or out of range, an unsupported operator. The message names the file and the
+// field (or node).
+class ModelFormatError : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
+// A command line or an input a program refuses (a value out of range, a missing option
+// combination). The message names the option or file.
+class UsageError : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
+// A request that asks for more work or memory than a limit allows (a loaded file whose sizes
+// would cost more than its budget, a thread count beyond the cap).
+class LimitExceeded : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
 };
 
 // Throws DimensionMismatch("<what>: <name_a>=<a>, <name_b>=<b>") unless a == b.

@@ -15,6 +15,7 @@
 #include <streambuf>
 #include <vector>
 
+#include "core/hex.hpp"
 #include "core/secure_memory.hpp"
 
 namespace lutfhe {
@@ -72,10 +73,10 @@ std::array<std::uint8_t, kHeaderSize> encode_header(const FileHeader& h) {
 }
 
 std::string hex32(std::uint32_t v) {
-  static const char* digits = "0123456789abcdef";
-  std::string s = "0x";
-  for (int i = 7; i >= 0; --i) s.push_back(digits[(v >> (4 * i)) & 15]);
-  return s;
+  const std::array<std::uint8_t, 4> big_endian{
+      static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+      static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+  return "0x" + to_hex(big_endian);
 }
 
 FileHeader decode_header(const std::filesystem::path& path,
@@ -369,124 +370,7 @@ std::uint64_t run_reader(const std::filesystem::path& path, const OpenedFile& f,
   return buf.consumed();
 }
 
-// Temporary files being written, for remove_pending_temporary_files() (which a signal handler
-// may call): state 0 free, 1 being filled in, 2 holds a path.
-struct PendingSlot {
-  std::atomic<int> state{0};
-  char path[PATH_MAX] = {};
-};
-constexpr int kPendingSlots = 16;
-PendingSlot g_pending[kPendingSlots];
-
-int register_pending(const std::filesystem::path& path) {
-  const std::string& s = path.native();
-  if (s.size() >= PATH_MAX) return -1;
-  for (int i = 0; i < kPendingSlots; ++i) {
-    int expected = 0;
-    if (g_pending[i].state.compare_exchange_strong(expected, 1)) {
-      std::memcpy(g_pending[i].path, s.c_str(), s.size() + 1);
-      g_pending[i].state.store(2);
-      return i;
-    }
-  }
-  return -1;  // more concurrent writers than slots: that file is just not tracked
-}
-
-void unregister_pending(int slot) {
-  if (slot >= 0) g_pending[slot].state.store(0);
-}
-
-// A fresh temporary file next to `path`, removed unless committed.
-class TempFile {
- public:
-  TempFile(const std::filesystem::path& path, bool secret) : target_(path) {
-    const std::filesystem::path dir =
-        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    for (int attempt = 0; attempt < 16; ++attempt) {
-      std::array<std::uint8_t, 6> r{};
-      randombytes_buf(r.data(), r.size());
-      std::string suffix;
-      for (auto b : r) {
-        suffix.push_back("0123456789abcdef"[b >> 4]);
-        suffix.push_back("0123456789abcdef"[b & 15]);
-      }
-      tmp_ = dir / ("." + path.filename().string() + ".tmp-" + suffix);
-      // O_EXCL | O_NOFOLLOW: never write through a file or link someone else put there.
-      const int fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                            secret ? 0600 : 0666);
-      if (fd >= 0) {
-        fd_ = fd;
-        slot_ = register_pending(tmp_);
-        break;
-      }
-      if (errno != EEXIST) {
-        throw FileAccessError(where(path) + "cannot create a file in " + dir.string() + ": " +
-                              system_reason(errno));
-      }
-    }
-    if (fd_ < 0) throw FileAccessError(where(path) + "cannot create a temporary file");
-    // The umask may only have removed bits; make a secret exactly owner read/write.
-    if (secret && ::fchmod(fd_, 0600) != 0) {
-      const int err = errno;
-      discard();
-      throw FileAccessError(where(path) + "cannot restrict permissions: " + system_reason(err));
-    }
-  }
-  ~TempFile() { discard(); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  int fd() const { return fd_; }
-
-  // Flushes to disk, closes and renames into place.
-  void commit() {
-    if (::fsync(fd_) != 0) fail("cannot flush to disk");
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) fail("write failed");
-    if (::rename(tmp_.c_str(), target_.c_str()) != 0) fail("cannot rename into place");
-    tmp_.clear();
-    unregister_pending(slot_);
-    slot_ = -1;
-    // Make the rename itself durable (best effort: some file systems refuse a directory fsync).
-    const std::filesystem::path dir =
-        target_.has_parent_path() ? target_.parent_path() : std::filesystem::path(".");
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-  }
-
-  [[noreturn]] void fail(const std::string& what) {
-    const int err = errno;
-    discard();
-    throw FileAccessError(where(target_) + what + ": " + system_reason(err));
-  }
-
- private:
-  void discard() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    if (!tmp_.empty()) ::unlink(tmp_.c_str());
-    tmp_.clear();
-    unregister_pending(slot_);
-    slot_ = -1;
-  }
-
-  std::filesystem::path target_;
-  std::filesystem::path tmp_;
-  int fd_ = -1;
-  int slot_ = -1;
-};
-
 }  // namespace
-
-void remove_pending_temporary_files() noexcept {
-  for (auto& slot : g_pending) {
-    if (slot.state.load() == 2) ::unlink(slot.path);
-  }
-}
 
 std::string kind_name(ObjectKind kind) {
   switch (kind) {
@@ -517,19 +401,16 @@ std::string kind_with_article(ObjectKind kind) {
   return (an ? "an " : "a ") + name;
 }
 
-void write_object_file(const std::filesystem::path& path, FileHeader header, bool secret,
+void write_object_file(AtomicFile& out, FileHeader header,
                        const std::function<void(std::ostream&)>& write_payload) {
   ensure_sodium();
   if ((header.flags & ~kKnownFlags) != 0) {
-    throw InvalidArgument(where(path) + "unknown header flags " +
+    throw InvalidArgument(where(out.path()) + "unknown header flags " +
                           hex32(header.flags & ~kKnownFlags));
   }
-  TempFile tmp(path, secret);
   const std::array<std::uint8_t, kHeaderSize> placeholder{};
-  if (!write_all(tmp.fd(), reinterpret_cast<const char*>(placeholder.data()), kHeaderSize)) {
-    tmp.fail("write failed");
-  }
-  HashingWriteBuf buf(tmp.fd());
+  out.write(std::string_view(reinterpret_cast<const char*>(placeholder.data()), kHeaderSize));
+  HashingWriteBuf buf(out.fd());
   {
     std::ostream payload(&buf);
     try {
@@ -537,7 +418,7 @@ void write_object_file(const std::filesystem::path& path, FileHeader header, boo
     } catch (...) {
       if (buf.error() != 0) {
         errno = buf.error();
-        tmp.fail("write failed");
+        out.fail("write failed");
       }
       throw;
     }
@@ -545,16 +426,22 @@ void write_object_file(const std::filesystem::path& path, FileHeader header, boo
   Digest digest{};
   if (!buf.finish(digest)) {
     errno = buf.error();
-    tmp.fail("write failed");
+    out.fail("write failed");
   }
   header.version = kFormatVersion;
   header.payload_size = buf.size();
   header.payload_digest = digest;
   const auto bytes = encode_header(header);
-  if (::pwrite(tmp.fd(), bytes.data(), kHeaderSize, 0) != static_cast<ssize_t>(kHeaderSize)) {
-    tmp.fail("write failed");
+  if (::pwrite(out.fd(), bytes.data(), kHeaderSize, 0) != static_cast<ssize_t>(kHeaderSize)) {
+    out.fail("write failed");
   }
-  tmp.commit();
+}
+
+void write_object_file(const std::filesystem::path& path, FileHeader header, bool secret,
+                       const std::function<void(std::ostream&)>& write_payload) {
+  AtomicFile out(path, secret);
+  write_object_file(out, header, write_payload);
+  out.commit();
 }
 
 FileHeader read_file_header(const std::filesystem::path& path) {

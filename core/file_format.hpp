@@ -18,7 +18,7 @@
 // anything, and parse dimensions only against the parameters, so a damaged or hostile file is
 // refused with one readable line instead of being half-read. Writers write to a fresh
 // temporary file in the same directory (created exclusively, 0600 for secrets), flush it to
-// disk and rename it into place, so a crash never leaves a half-written file under the name.
+// disk and rename it into place (core/atomic_file.hpp).
 #pragma once
 
 #include <array>
@@ -28,6 +28,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 
 namespace lutfhe {
@@ -70,38 +71,16 @@ struct FileHeader {
   Digest payload_digest{};  // BLAKE2b-256 of the payload
 };
 
-// A file that is not a valid lutfhe file of the expected kind: bad magic, newer version,
-// damaged header or payload, truncation, a field out of range.
-class FileFormatError : public Error {
- public:
-  using Error::Error;
-};
-
-// A valid file that does not belong with the other inputs (other key, other parameters,
-// other kind).
-class KeyMismatch : public Error {
- public:
-  using Error::Error;
-};
-
-// A file that cannot be opened, created, written or renamed (missing, a directory, no
-// permission, disk full). The message names the path and the system's reason.
-class FileAccessError : public Error {
- public:
-  using Error::Error;
-};
-
-// Writes header + payload to `path` through a temporary file that is renamed into place
-// (mode 0600 when `secret`, else 0666 less the umask). The payload writer gets a stream; its
-// bytes are hashed as they are written, so nothing is held twice in memory, and the write
-// buffer is wiped afterwards. The header's version, payload size and digest are filled in
-// here. If the writer throws, nothing is left behind and an existing file at `path` is kept.
+// Writes header + payload to `path` atomically (core/atomic_file.hpp; mode 0600 when
+// `secret`). The payload writer gets a stream; its bytes are hashed as they are written, so
+// nothing is held twice in memory, and the write buffer is wiped afterwards. The header's
+// version, payload size and digest are filled in here. If the writer throws, nothing is left
+// behind and an existing file at `path` is kept.
 void write_object_file(const std::filesystem::path& path, FileHeader header, bool secret,
                        const std::function<void(std::ostream&)>& write_payload);
-
-// Removes the temporary files of writes in progress. Async-signal-safe: a program may call it
-// from a SIGINT/SIGTERM handler so that an interrupted write leaves nothing behind.
-void remove_pending_temporary_files() noexcept;
+// The same into a temporary file the caller commits (with others: commit_together).
+void write_object_file(AtomicFile& out, FileHeader header,
+                       const std::function<void(std::ostream&)>& write_payload);
 
 // Reads and validates the header only (magic, header digest, version, flags, size against the
 // file length). For `lutfhe info`.

@@ -5,6 +5,7 @@
 #include "core/encoding.hpp"
 #include "core/errors.hpp"
 #include "core/lookup_table.hpp"
+#include "core/pbs.hpp"
 
 namespace lutfhe {
 namespace {

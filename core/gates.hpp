@@ -4,7 +4,7 @@
 #pragma once
 
 #include "core/entities/lwe_ciphertext.hpp"
-#include "core/keys.hpp"
+#include "core/server_key.hpp"
 
 namespace lutfhe {
 

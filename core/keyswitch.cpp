@@ -9,35 +9,6 @@
 
 namespace lutfhe {
 
-void generate_keyswitch_rows(
-    const LweSecretKey& input_key, const LweSecretKey& output_key, DecompositionParams d,
-    const NoiseDistribution& noise, EncryptionRandomness& rng,
-    const std::function<void(std::size_t, std::size_t, std::span<const Torus>)>& emit) {
-  check_decomposition(d);
-  const std::size_t beta = d.base_log.value();
-  LweCiphertext row(output_key.dimension());
-  const auto s_in = input_key.bits();
-  for (std::size_t i = 0; i < s_in.size(); ++i) {
-    for (std::size_t level = 1; level <= d.levels.value(); ++level) {
-      encrypt_lwe(row, s_in[i] << (64 - beta * level), output_key, noise, rng);
-      emit(i, level, row.data());
-    }
-  }
-}
-
-void generate_keyswitch_key(LweKeyswitchKey& out, const LweSecretKey& input_key,
-                            const LweSecretKey& output_key, const NoiseDistribution& noise,
-                            EncryptionRandomness& rng) {
-  require_equal(out.input_dimension().value(), input_key.dimension().value(),
-                "generate_keyswitch_key", "key input n", "input key n");
-  require_equal(out.output_dimension().value(), output_key.dimension().value(),
-                "generate_keyswitch_key", "key output n", "output key n");
-  generate_keyswitch_rows(input_key, output_key, out.decomposition(), noise, rng,
-                          [&](std::size_t i, std::size_t level, std::span<const Torus> row) {
-                            std::copy(row.begin(), row.end(), out.row(i, level).begin());
-                          });
-}
-
 void keyswitch(LweCiphertext& out, const LweCiphertext& in, const LweKeyswitchKey& key) {
   keyswitch(out.data(), in.data(), key);
 }
@@ -67,44 +38,6 @@ void keyswitch(std::span<Torus> out, std::span<const Torus> in, const LweKeyswit
       for (std::size_t t = 0; t < width; ++t) o[t] -= digit * r[t];
     }
   }
-}
-
-namespace {
-
-// Round to nearest: top 32 bits plus the bit below them.
-std::uint32_t top32(Torus x) {
-  return static_cast<std::uint32_t>((x >> 32) + ((x >> 31) & 1));
-}
-
-}  // namespace
-
-CompactKeyswitchKey::CompactKeyswitchKey(const LweKeyswitchKey& standard)
-    : input_(standard.input_dimension().value()),
-      output_(standard.output_dimension().value()),
-      decomposition_(standard.decomposition()),
-      data_(standard.data().size()) {
-  const auto src = standard.data();
-  for (std::size_t i = 0; i < src.size(); ++i) data_[i] = top32(src[i]);
-}
-
-CompactKeyswitchKey::CompactKeyswitchKey(LweDimension input_dimension,
-                                         LweDimension output_dimension,
-                                         DecompositionParams decomposition)
-    : input_(input_dimension.value()),
-      output_(output_dimension.value()),
-      decomposition_(decomposition),
-      data_(input_ * decomposition.levels.value() * (output_ + 1), 0) {}
-
-void CompactKeyswitchKey::set_row(std::size_t i, std::size_t level,
-                                  std::span<const Torus> standard_row) {
-  const std::size_t l = decomposition_.levels.value();
-  if (i >= input_ || level < 1 || level > l) {
-    throw InvalidArgument("key-switching key row (" + std::to_string(i) + ", " +
-                          std::to_string(level) + ") is out of range");
-  }
-  require_equal(standard_row.size(), output_ + 1, "set_row", "row length", "output n + 1");
-  std::uint32_t* dst = data_.data() + (i * l + (level - 1)) * (output_ + 1);
-  for (std::size_t t = 0; t < standard_row.size(); ++t) dst[t] = top32(standard_row[t]);
 }
 
 std::size_t compact_keyswitch_scratch_size(LweDimension output_dimension) {

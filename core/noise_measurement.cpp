@@ -1,25 +1,24 @@
 #include "core/noise_measurement.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <mutex>
 #include <span>
 
 #include "core/blind_rotate.hpp"
+#include "core/client_key.hpp"
 #include "core/encoding.hpp"
 #include "core/errors.hpp"
-#include "core/keys.hpp"
 #include "core/keyswitch.hpp"
 #include "core/lookup_table.hpp"
 #include "core/lwe.hpp"
+#include "core/lwe_encryption.hpp"
 #include "core/modulus_switch.hpp"
 #include "core/noise.hpp"
+#include "core/parallel.hpp"
+#include "core/server_key.hpp"
 
 namespace lutfhe::noise {
 namespace {
@@ -234,7 +233,7 @@ NoiseReport measure_noise(const ParameterSet& p, const MeasurementOptions& optio
   o.samples = per_key * o.keys;
   if (!o.precision) o.precision = choose_failure_precision(p, o.model_scale);
   const unsigned bits = *o.precision;
-  report.threads = o.threads > 0 ? o.threads : omp_get_max_threads();
+  report.threads = resolve_threads(o.threads);
 
   const std::size_t total = o.samples;
   const std::size_t n = p.n.value();
@@ -257,7 +256,7 @@ NoiseReport measure_noise(const ParameterSet& p, const MeasurementOptions& optio
     const ClientKey client(p, derived_seed(o.seed, 1, key_index));
     EncryptionRandomness key_rng =
         EncryptionRandomness::from_seed(derived_seed(o.seed, 2, key_index));
-    const ServerKey server = ServerKey::generate_in_process(client, key_rng);
+    const ServerKey server = generate_server_key_in_process(client, key_rng);
     const auto small_key = client.small_key().bits();
     const auto big_key = client.big_key().bits();
     std::size_t weight = 0;
@@ -275,42 +274,37 @@ NoiseReport measure_noise(const ParameterSet& p, const MeasurementOptions& optio
       fresh[offset + i] = torus_to_real(raw_phase(inputs[i].data(), big_key) - pt);
     }
 
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    const auto count = static_cast<std::ptrdiff_t>(per_key);
-#pragma omp parallel num_threads(report.threads)
-    {
-      Scratch scratch = server.make_scratch();
-      std::vector<Torus> small(n + 1), out(big + 1);
-      std::vector<std::uint64_t> switched(n + 1);
-      const std::span<Torus> out_view(out);
-#pragma omp for schedule(dynamic, 4)
-      for (std::ptrdiff_t si = 0; si < count; ++si) {
-        const auto i = static_cast<std::size_t>(si);
-        try {
+    // Per thread: its scratch and the intermediate ciphertexts.
+    struct Work {
+      Scratch scratch;
+      std::vector<Torus> small, out;
+      std::vector<std::uint64_t> switched;
+    };
+    parallel_for(
+        per_key, report.threads,
+        [&] {
+          return Work{server.make_scratch(), std::vector<Torus>(n + 1), std::vector<Torus>(big + 1),
+                      std::vector<std::uint64_t>(n + 1)};
+        },
+        [&](std::size_t i, Work& w) {
+          const std::span<Torus> out_view(w.out);
           const Torus pt = encode_with_padding(messages[i], bits);
-          keyswitch(small, inputs[i].data(), server.keyswitch_key(), scratch);
-          ks[offset + i] = torus_to_real(raw_phase(small, small_key) - pt);
-          modulus_switch_lwe(switched, small, p.log2_two_n(), 0);
-          const auto phase = static_cast<double>(switched_phase(switched, small_key, two_n));
+          keyswitch(w.small, inputs[i].data(), server.keyswitch_key(), w.scratch);
+          ks[offset + i] = torus_to_real(raw_phase(w.small, small_key) - pt);
+          modulus_switch_lwe(w.switched, w.small, p.log2_two_n(), 0);
+          const auto phase = static_cast<double>(switched_phase(w.switched, small_key, two_n));
           at_ms[offset + i] =
               centred_fraction(phase - static_cast<double>(messages[i] * delta_units), two_n_real);
-          programmable_bootstrap(std::span<const std::span<Torus>>(&out_view, 1), small, lut,
-                                 server.bootstrap_key(), server.fft(), scratch);
-          const Torus out_phase = raw_phase(out, big_key);
+          programmable_bootstrap(std::span<const std::span<Torus>>(&out_view, 1), w.small, lut,
+                                 server.bootstrap_key(), server.fft(), w.scratch);
+          const Torus out_phase = raw_phase(w.out, big_key);
           // The output noise is far below Δ/2, so the nearest multiple of Δ is what the
           // bootstrap wrote (a failure writes another message, with the same noise).
           pbs[offset + i] = static_cast<double>(padding_decoding_error(out_phase, bits)) * 0x1p-64;
           failed[offset + i] = decode_with_padding(out_phase, bits) != messages[i];
-        } catch (...) {
-          std::lock_guard lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-        }
-        const std::size_t d = done.fetch_add(1) + 1;
-        if (options.progress) options.progress(d, total);
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
+          const std::size_t d = done.fetch_add(1) + 1;
+          if (options.progress) options.progress(d, total);
+        });
   }
 
   const double scale = o.model_scale;

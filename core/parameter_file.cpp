@@ -14,7 +14,11 @@
 #include <set>
 #include <sstream>
 
+#include "core/atomic_file.hpp"
+#include "core/errors.hpp"
 #include "core/file_format.hpp"
+#include "core/hex.hpp"
+#include "core/json_text.hpp"
 
 namespace lutfhe {
 namespace {
@@ -29,16 +33,6 @@ constexpr double kMaxGaussianStdDev = 0x1p-5;
 constexpr unsigned kMaxTUniformLog2 = 62;
 constexpr unsigned kMaxMessageBits = 16;
 constexpr std::size_t kMaxNameLength = 64;
-
-std::string hex(const std::uint8_t* bytes, std::size_t count) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  for (std::size_t i = 0; i < count; ++i) {
-    s.push_back(digits[bytes[i] >> 4]);
-    s.push_back(digits[bytes[i] & 15]);
-  }
-  return s;
-}
 
 std::string number(double v) {
   char buf[40];
@@ -453,41 +447,66 @@ ParameterSet parameters_from_json_file(const std::filesystem::path& path) {
   return parameters_from_json(read_text_file(path), path.string());
 }
 
-std::string parameters_to_json(const ParameterSet& p) {
+namespace {
+
+using JsonFields = std::vector<std::pair<std::string, std::string>>;
+
+// The fields of a parameter file, in file order, as JSON values.
+JsonFields file_fields(const ParameterSet& p, bool with_name) {
   const auto noise = [](const NoiseDistribution& d) {
     if (d.kind == NoiseDistribution::Kind::kTUniform) {
       return "{\"tuniform_bound_log2\": " + std::to_string(d.log2_bound) + "}";
     }
     return "{\"gaussian_std\": " + number(d.std_dev) + "}";
   };
-  std::string s = "{\n";
+  JsonFields f;
+  if (with_name) f.emplace_back("name", json_quoted(p.name));
+  f.emplace_back("n", std::to_string(p.n.value()));
+  f.emplace_back("k", std::to_string(p.k.value()));
+  f.emplace_back("N", std::to_string(p.N.value()));
+  f.emplace_back("pbs_base_log", std::to_string(p.pbs.base_log.value()));
+  f.emplace_back("pbs_levels", std::to_string(p.pbs.levels.value()));
+  f.emplace_back("ks_base_log", std::to_string(p.ks.base_log.value()));
+  f.emplace_back("ks_levels", std::to_string(p.ks.levels.value()));
+  f.emplace_back("lwe_noise", noise(p.lwe_noise));
+  f.emplace_back("glwe_noise", noise(p.glwe_noise));
+  f.emplace_back("secret", "\"binary\"");
+  f.emplace_back("message_bits", std::to_string(p.message_bits));
+  return f;
+}
+
+std::string json_object(const JsonFields& fields, bool pretty) {
+  std::string s = pretty ? "{\n" : "{";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    s += (pretty ? "  " : "") + json_quoted(fields[i].first) + ": " + fields[i].second;
+    if (i + 1 < fields.size()) s += pretty ? ",\n" : ", ";
+  }
+  return s + (pretty ? "\n}\n" : "}");
+}
+
+}  // namespace
+
+std::string parameters_to_json(const ParameterSet& p) {
   // An automatic custom name is left out: it would go stale when the file is edited.
   const bool automatic_name =
       is_custom(p) && p.name == "custom-" + p.version.substr(kCustomVersionPrefix.size(), 8);
-  if (!automatic_name) s += "  \"name\": \"" + p.name + "\",\n";
-  s += "  \"n\": " + std::to_string(p.n.value()) + ",\n";
-  s += "  \"k\": " + std::to_string(p.k.value()) + ",\n";
-  s += "  \"N\": " + std::to_string(p.N.value()) + ",\n";
-  s += "  \"pbs_base_log\": " + std::to_string(p.pbs.base_log.value()) + ",\n";
-  s += "  \"pbs_levels\": " + std::to_string(p.pbs.levels.value()) + ",\n";
-  s += "  \"ks_base_log\": " + std::to_string(p.ks.base_log.value()) + ",\n";
-  s += "  \"ks_levels\": " + std::to_string(p.ks.levels.value()) + ",\n";
-  s += "  \"lwe_noise\": " + noise(p.lwe_noise) + ",\n";
-  s += "  \"glwe_noise\": " + noise(p.glwe_noise) + ",\n";
-  s += "  \"secret\": \"binary\",\n";
-  s += "  \"message_bits\": " + std::to_string(p.message_bits) + "\n}\n";
-  return s;
+  return json_object(file_fields(p, !automatic_name), true);
+}
+
+std::string parameter_set_record_json(const ParameterSet& p) {
+  JsonFields f = file_fields(p, true);
+  f.emplace(f.begin() + 1, "version", json_quoted(p.version));
+  f.emplace_back("boolean", p.boolean ? "true" : "false");
+  f.emplace_back("insecure", p.insecure ? "true" : "false");
+  f.emplace_back("claimed_security_bits", json_number(p.claimed_security_bits));
+  f.emplace_back("security_source", json_quoted(p.security_source));
+  f.emplace_back("source", json_quoted(p.source));
+  f.emplace_back("published_log2_pfail", json_number(p.published_log2_pfail));
+  return json_object(f, false);
 }
 
 void save_parameters_json(const std::filesystem::path& path, const ParameterSet& p) {
-  const std::string text = parameters_to_json(p);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    throw FileAccessError(path.string() + ": cannot create (" + std::strerror(errno) + ")");
-  }
-  out << text;
-  out.close();
-  if (!out) throw FileAccessError(path.string() + ": write error");
+  write_file_atomically(path, parameters_to_json(p));
 }
 
 bool is_custom(const ParameterSet& p) {
@@ -507,7 +526,7 @@ std::string custom_version(const ParameterSet& p) {
   std::uint8_t digest[32];
   crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()),
                      text.size(), nullptr, 0);
-  return std::string(kCustomVersionPrefix) + hex(digest, 6);
+  return std::string(kCustomVersionPrefix) + to_hex(digest, 6);
 }
 
 }  // namespace lutfhe

@@ -39,13 +39,6 @@
 
 namespace lutfhe {
 
-// A parameter file or parameter flag that cannot be used; the message is one line naming the
-// origin (file or flag) and the field.
-class ParameterFileError : public InvalidArgument {
- public:
-  using InvalidArgument::InvalidArgument;
-};
-
 // The prefix of every custom set's version.
 inline constexpr std::string_view kCustomVersionPrefix = "lutfhe-v1/custom/";
 
@@ -93,7 +86,11 @@ ParameterSet parameters_from_json(std::string_view json, std::string_view origin
 ParameterSet parameters_from_json_file(const std::filesystem::path& path);
 // The parameter-file JSON of any set (named sets included: loading it gives the named set).
 std::string parameters_to_json(const ParameterSet& p);
-// Writes parameters_to_json (FileAccessError when it cannot).
+// The set as one line of JSON for records (benchmark results, noise reports): the parameter
+// file's fields in the same encoding, plus where the set comes from (version, boolean,
+// insecure, claimed security and its source, published p_fail).
+std::string parameter_set_record_json(const ParameterSet& p);
+// Writes parameters_to_json atomically (FileAccessError when it cannot).
 void save_parameters_json(const std::filesystem::path& path, const ParameterSet& p);
 
 // Whether `p` is a custom set (its version starts with kCustomVersionPrefix).

@@ -44,16 +44,6 @@ Seed test_seed(std::uint64_t value) {
   return s;
 }
 
-std::string to_hex(const Seed& seed) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (auto b : seed) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
-
 RandomStream::RandomStream(const Seed& seed, StreamPurpose purpose)
     : key_(seed), nonce_(static_cast<std::uint64_t>(purpose)) {
   ensure_sodium();

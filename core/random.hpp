@@ -17,7 +17,6 @@ using Seed = std::array<std::uint8_t, 32>;
 Seed random_seed();
 // A seed derived from a small integer, for tests and benchmarks only.
 Seed test_seed(std::uint64_t value);
-std::string to_hex(const Seed& seed);
 
 // Which independent stream of a seed is read; the same seed gives unrelated streams.
 enum class StreamPurpose : std::uint64_t { kSecret = 1, kNoise = 2, kMask = 3, kSecretGlwe = 4 };

@@ -20,11 +20,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/client_key.hpp"
+#include "core/evaluation_key.hpp"
 #include "core/gates.hpp"
-#include "core/keys.hpp"
 #include "core/lookup_table.hpp"
 #include "core/noise.hpp"
 #include "core/parameters.hpp"
+#include "core/pbs.hpp"
+#include "core/server_key.hpp"
 
 using namespace lutfhe;
 

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #ifdef LUTFHE_HAVE_ONNX
+#include "core/atomic_file.hpp"
 #include "core/json_text.hpp"
 #include "models/onnx_import.hpp"
 #endif
@@ -403,11 +404,7 @@ QuantizedModel load_model(const std::filesystem::path& path) {
 }
 
 void save_model(const std::filesystem::path& path, const QuantizedModel& model) {
-  const std::string text = model_to_json(model);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(path.string() + ": cannot create");
-  out << text;
-  if (!out) throw Error(path.string() + ": write failed");
+  write_file_atomically(path, model_to_json(model));
 }
 
 namespace {

@@ -16,14 +16,6 @@ namespace lutfhe::models {
 inline constexpr const char* kModelFormat = "lutfhe-quantized-model";
 inline constexpr int kModelFormatVersion = 1;
 
-// A model file that cannot be used: not JSON, a missing or unknown field, a value of the wrong
-// type or out of range. The message names the file and the field. Bad input the user can fix,
-// so an InvalidArgument (the CLI reports it on one line with exit code 2).
-class ModelFormatError : public InvalidArgument {
- public:
-  using InvalidArgument::InvalidArgument;
-};
-
 QuantizedModel parse_model_json(const std::string& json, const std::string& origin = "model");
 std::string model_to_json(const QuantizedModel& model);
 

@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "compiler/tensor.hpp"
+
 namespace lutfhe::models {
 
-using RealSample = std::vector<double>;
+using RealSample = compiler::RealSample;
 
 // Reads at most `max_count` samples (0: all).
 using SampleLoader = std::function<std::vector<RealSample>(const std::filesystem::path& path,

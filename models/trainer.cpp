@@ -846,30 +846,4 @@ std::string train_report_json(const TrainConfig& cfg, const TrainResult& r,
   return s;
 }
 
-void write_text_file_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      throw FileAccessError(path.string() + ": cannot create " + tmp.filename().string() + ": " +
-                            std::strerror(errno));
-    }
-    out << text;
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw FileAccessError(path.string() + ": write failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw FileAccessError(path.string() + ": cannot rename into place: " + ec.message());
-  }
-}
-
 }  // namespace lutfhe::models

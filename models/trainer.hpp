@@ -160,7 +160,4 @@ AccumulatorRange fc1_accumulator_range(const QuantizedModel& model, const ImageD
 std::string train_report_json(const TrainConfig& cfg, const TrainResult& result,
                               const std::string& dataset);
 
-// Writes `text` to `path` through a temporary file in the same directory renamed into place.
-void write_text_file_atomically(const std::filesystem::path& path, const std::string& text);
-
 }  // namespace lutfhe::models

@@ -7,14 +7,16 @@
 #include <vector>
 
 #include "core/blind_rotate.hpp"
-#include "core/bootstrap_key.hpp"
+#include "core/bootstrap_key_generation.hpp"
 #include "core/decomposition.hpp"
 #include "core/encoding.hpp"
 #include "core/external_product.hpp"
 #include "core/ggsw.hpp"
 #include "core/glwe.hpp"
 #include "core/keyswitch.hpp"
+#include "core/keyswitch_key_generation.hpp"
 #include "core/lwe.hpp"
+#include "core/lwe_encryption.hpp"
 #include "core/modulus_switch.hpp"
 #include "core/noise.hpp"
 #include "core/polynomial.hpp"

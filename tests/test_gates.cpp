@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/gates.hpp"
-#include "core/keys.hpp"
 #include "core/parameters.hpp"
+#include "core/server_key.hpp"
 #include "tests/test_support.hpp"
 
 namespace lutfhe {

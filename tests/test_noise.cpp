@@ -14,19 +14,22 @@
 #include <string>
 #include <vector>
 
+#include "core/client_key.hpp"
 #include "core/decomposition.hpp"
 #include "core/encoding.hpp"
 #include "core/external_product.hpp"
 #include "core/gates.hpp"
 #include "core/ggsw.hpp"
 #include "core/glwe.hpp"
-#include "core/keys.hpp"
 #include "core/keyswitch.hpp"
+#include "core/keyswitch_key_generation.hpp"
 #include "core/lookup_table.hpp"
 #include "core/lwe.hpp"
+#include "core/lwe_encryption.hpp"
 #include "core/modulus_switch.hpp"
 #include "core/noise.hpp"
 #include "core/parameters.hpp"
+#include "core/pbs.hpp"
 #include "core/polynomial.hpp"
 #include "tests/test_support.hpp"
 

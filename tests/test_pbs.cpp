@@ -10,16 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "core/batch.hpp"
 #include "core/blind_rotate.hpp"
-#include "core/bootstrap_key.hpp"
+#include "core/client_key.hpp"
 #include "core/encoding.hpp"
 #include "core/errors.hpp"
-#include "core/keys.hpp"
 #include "core/lookup_table.hpp"
 #include "core/lwe.hpp"
+#include "core/lwe_encryption.hpp"
 #include "core/noise.hpp"
 #include "core/parameters.hpp"
+#include "core/pbs.hpp"
+#include "core/server_key.hpp"
 #include "tests/test_support.hpp"
 
 namespace lutfhe {
@@ -417,7 +418,7 @@ TEST(PbsApi, InProcessServerKeyEqualsTheEvaluationKeyPath) {
   auto rng_a = EncryptionRandomness::from_seed(test_seed(seed + 1));
   auto rng_b = EncryptionRandomness::from_seed(test_seed(seed + 1));
   const ServerKey via_file(generate_evaluation_key(client, rng_a));
-  const ServerKey in_process = ServerKey::generate_in_process(client, rng_b);
+  const ServerKey in_process = generate_server_key_in_process(client, rng_b);
   EXPECT_EQ(in_process.key_id(), client.key_id());
   const auto ka = via_file.keyswitch_key().data(), kb = in_process.keyswitch_key().data();
   ASSERT_EQ(ka.size(), kb.size());
@@ -503,7 +504,7 @@ TEST(PbsLarge, Pbs8BitFullTable) {
   LUTFHE_TRACE_SEED(seed);
   const ClientKey client(p, test_seed(seed));
   auto key_rng = EncryptionRandomness::from_seed(test_seed(seed + 1));
-  const ServerKey server = ServerKey::generate_in_process(client, key_rng);
+  const ServerKey server = generate_server_key_in_process(client, key_rng);
   auto rng = EncryptionRandomness::from_seed(test_seed(seed + 2));
   TestRng data(seed + 3);
   Scratch scratch = server.make_scratch();

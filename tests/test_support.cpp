@@ -7,6 +7,8 @@
 #include <map>
 #include <utility>
 
+#include "core/hex.hpp"
+
 namespace lutfhe::testing {
 
 std::string seed_note(std::uint64_t seed) {

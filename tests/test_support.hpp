@@ -10,9 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "core/keys.hpp"
+#include "core/client_key.hpp"
 #include "core/parameters.hpp"
 #include "core/random.hpp"
+#include "core/server_key.hpp"
 #include "core/types.hpp"
 
 namespace lutfhe::testing {

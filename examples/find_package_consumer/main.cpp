@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "core/keys.hpp"
+#include "core/client_key.hpp"
 #include "core/lookup_table.hpp"
 #include "core/parameters.hpp"
+#include "core/pbs.hpp"
+#include "core/server_key.hpp"
 
 int main() {
   using namespace lutfhe;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "compiler/artifacts.hpp"
+#include "compiler/client.hpp"
 #include "compiler/compile.hpp"
 #include "compiler/execute.hpp"
 #include "compiler/fhe_plan.hpp"

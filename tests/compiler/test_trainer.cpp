@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/file_format.hpp"
 #include "models/dataset.hpp"
@@ -183,7 +184,7 @@ TEST_F(TrainerSynthetic, LearnsAndReports) {
 
 TEST_F(TrainerSynthetic, ExportedFileGivesTheReportedAccuracy) {
   const auto path = temp_dir("export") / "model.json";
-  write_text_file_atomically(path, model_to_json(result_->model));
+  write_file_atomically(path, model_to_json(result_->model));
   const QuantizedModel loaded = load_model(path);
   EXPECT_EQ(quantized_accuracy(loaded, *test_), result_->quantized_test_accuracy);
   EXPECT_EQ(fast_quantized_accuracy(loaded, *test_), result_->quantized_test_accuracy);

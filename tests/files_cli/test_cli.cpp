@@ -11,8 +11,14 @@
 #include <memory>
 #include <sstream>
 
+#include "core/batch_encryption.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/file_payload.hpp"
+#include "core/hex.hpp"
 #include "core/lookup_table.hpp"
-#include "core/serialization.hpp"
+#include "core/lookup_table_file.hpp"
+#include "core/server_key.hpp"
 #include "tests/files_cli/cli_runner.hpp"
 #include "tests/files_cli/file_test_support.hpp"
 #include "tests/test_support.hpp"

@@ -8,10 +8,21 @@
 #include <cmath>
 #include <fstream>
 
-#include "core/batch.hpp"
+#include "core/batch_encryption.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/client_key_file.hpp"
+#include "core/errors.hpp"
+#include "core/evaluation_key.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "core/file_payload.hpp"
+#include "core/fingerprint.hpp"
 #include "core/glwe.hpp"
+#include "core/key_id.hpp"
 #include "core/lookup_table.hpp"
-#include "core/serialization.hpp"
+#include "core/lookup_table_file.hpp"
+#include "core/pbs.hpp"
+#include "core/server_key.hpp"
 #include "tests/files_cli/file_test_support.hpp"
 #include "tests/test_support.hpp"
 

@@ -7,9 +7,17 @@
 #include <iostream>
 #include <map>
 
+#include "core/batch_encryption.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/client_key_file.hpp"
+#include "core/describe_file.hpp"
+#include "core/evaluation_key.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "core/file_payload.hpp"
 #include "core/glwe.hpp"
 #include "core/lookup_table.hpp"
-#include "core/serialization.hpp"
+#include "core/lookup_table_file.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 namespace fs = std::filesystem;

@@ -15,12 +15,13 @@
 
 #include "bench/baseline.hpp"
 #include "bench/bench_driver.hpp"
+#include "bench/bench_options.hpp"
 #include "bench/breakdown.hpp"
-#include "bench/environment.hpp"
 #include "bench/sweep.hpp"
 #include "bench/workload.hpp"
-#include "cli/svg_plot.hpp"
 #include "core/parameter_file.hpp"
+#include "workbench/environment.hpp"
+#include "workbench/svg_plot.hpp"
 
 namespace lutfhe::bench {
 namespace {
@@ -222,11 +223,11 @@ TEST(BenchSweep, CsvJsonAndSvgOfToyGrid) {
 
 TEST(BenchSweep, ArgumentErrors) {
   const auto parse = [](std::vector<std::string> a) { return parse_sweep_args(a); };
-  EXPECT_THROW(parse({}), BenchUsageError);
-  EXPECT_THROW(parse({"--N", "1024,x"}), BenchUsageError);
-  EXPECT_THROW(parse({"--N", "1024", "--N", "2048"}), BenchUsageError);
-  EXPECT_THROW(parse({"--params", "NOPE", "--N", "1024"}), BenchUsageError);
-  EXPECT_THROW(parse({"--frobnicate", "1"}), BenchUsageError);
+  EXPECT_THROW(parse({}), UsageError);
+  EXPECT_THROW(parse({"--N", "1024,x"}), UsageError);
+  EXPECT_THROW(parse({"--N", "1024", "--N", "2048"}), UsageError);
+  EXPECT_THROW(parse({"--params", "NOPE", "--N", "1024"}), UsageError);
+  EXPECT_THROW(parse({"--frobnicate", "1"}), UsageError);
   EXPECT_EQ(parse({"--ks-base-log", "2,3"}).axes.front().field, "ks_base_log");
 }
 
@@ -295,8 +296,8 @@ TEST(BenchBaseline, RatiosOfHandMadeRecords) {
 }
 
 TEST(BenchBaseline, MalformedRecordsAreUsageErrors) {
-  EXPECT_THROW(parse_bench_records("{\"op\": \"pbs\"}\n", "x.json"), BenchUsageError);
-  EXPECT_THROW(parse_bench_records("{not json}\n", "x.json"), BenchUsageError);
+  EXPECT_THROW(parse_bench_records("{\"op\": \"pbs\"}\n", "x.json"), UsageError);
+  EXPECT_THROW(parse_bench_records("{not json}\n", "x.json"), UsageError);
   EXPECT_EQ(parse_bench_records("[{\"op\": \"pbs\", \"params\": \"TOY\", \"threads\": 1, "
                                 "\"ms_per_op\": 1.5}]",
                                 "x.json")
@@ -367,7 +368,7 @@ TEST(BenchBreakdown, AllStagesPresentAndPositive) {
   EXPECT_LE(b.cmuxes, 64.0);
   EXPECT_GT(b.whole_seconds(), 0.0);
   EXPECT_GT(b.stage_sum(), 0.0);
-  const Environment& env = environment();
+  const workbench::Environment& env = workbench::environment();
   rapidjson::Document doc;
   const std::string json = format_breakdown_json(b, env, kDefaultBenchSeed);
   doc.Parse(json.c_str());

@@ -8,15 +8,23 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/param_options.hpp"
-#include "cli/param_report.hpp"
-#include "core/keys.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/client_key_file.hpp"
+#include "core/describe_file.hpp"
+#include "core/errors.hpp"
+#include "core/evaluation_key.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "core/fingerprint.hpp"
 #include "core/lookup_table.hpp"
 #include "core/parameter_file.hpp"
-#include "core/serialization.hpp"
+#include "core/pbs.hpp"
+#include "core/server_key.hpp"
 #include "tests/files_cli/cli_runner.hpp"
 #include "tests/files_cli/file_test_support.hpp"
 #include "tests/test_support.hpp"
+#include "workbench/param_options.hpp"
+#include "workbench/param_report.hpp"
 
 namespace lutfhe {
 namespace {
@@ -195,8 +203,8 @@ TEST(CustomParamsFile, NoiseSpecs) {
 
 // ---------------------------------------------------------------------------------------------
 
-cli::ParamOptions toy_flags() {
-  cli::ParamOptions o;
+workbench::ParamOptions toy_flags() {
+  workbench::ParamOptions o;
   o.n = "64";
   o.k = "1";
   o.N = "4096";
@@ -212,50 +220,50 @@ cli::ParamOptions toy_flags() {
 }
 
 TEST(CustomParamsFlags, ResolverAcceptsNamesFilesAndFlags) {
-  EXPECT_EQ(cli::resolve_params_name_or_file("PBS_4BIT").version, "lutfhe-v1/PBS_4BIT");
-  EXPECT_EQ(cli::resolve_params(toy_flags()).version, "lutfhe-v1/TOY");
+  EXPECT_EQ(workbench::resolve_params_name_or_file("PBS_4BIT").version, "lutfhe-v1/PBS_4BIT");
+  EXPECT_EQ(workbench::resolve_params(toy_flags()).version, "lutfhe-v1/TOY");
 
-  cli::ParamOptions o;
-  EXPECT_FALSE(cli::resolve_params_if_given(o).has_value());
-  EXPECT_THROW(cli::resolve_params(o), InvalidArgument);
+  workbench::ParamOptions o;
+  EXPECT_FALSE(workbench::resolve_params_if_given(o).has_value());
+  EXPECT_THROW(workbench::resolve_params(o), InvalidArgument);
   o.params = "TOY";
   o.glwe_noise = "gaussian:2^-45";
-  const ParameterSet custom = cli::resolve_params(o);
+  const ParameterSet custom = workbench::resolve_params(o);
   EXPECT_TRUE(is_custom(custom));
   EXPECT_EQ(custom.glwe_noise.std_dev, std::exp2(-45.0));
 
   const TempDir dir("lutfhe-params");
   save_parameters_json(dir / "c.json", custom);
-  cli::ParamOptions from_file;
+  workbench::ParamOptions from_file;
   from_file.params = (dir / "c.json").string();
-  EXPECT_EQ(cli::resolve_params(from_file).version, custom.version);
+  EXPECT_EQ(workbench::resolve_params(from_file).version, custom.version);
   // A file plus an override that restores TOY's value is TOY again.
   from_file.glwe_noise = "gaussian:2^-50";
-  EXPECT_EQ(cli::resolve_params(from_file).version, "lutfhe-v1/TOY");
+  EXPECT_EQ(workbench::resolve_params(from_file).version, "lutfhe-v1/TOY");
 
-  cli::ParamOptions partial;
+  workbench::ParamOptions partial;
   partial.n = "700";
-  EXPECT_THROW(cli::resolve_params(partial), InvalidArgument);  // needs every field
-  cli::ParamOptions bad = toy_flags();
+  EXPECT_THROW(workbench::resolve_params(partial), InvalidArgument);  // needs every field
+  workbench::ParamOptions bad = toy_flags();
   bad.N = "12x";
-  EXPECT_THROW(cli::resolve_params(bad), InvalidArgument);
+  EXPECT_THROW(workbench::resolve_params(bad), InvalidArgument);
   bad = toy_flags();
   bad.secret = "ternary";
   try {
-    cli::resolve_params(bad);
+    workbench::resolve_params(bad);
     ADD_FAILURE() << "ternary accepted";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("binary keys only"), std::string::npos) << e.what();
   }
-  cli::ParamOptions unknown;
+  workbench::ParamOptions unknown;
   unknown.params = "PBS_5BIT";
-  EXPECT_THROW(cli::resolve_params(unknown), InvalidArgument);
+  EXPECT_THROW(workbench::resolve_params(unknown), InvalidArgument);
 }
 
 // Flags equal to TOY give TOY's keys, byte for byte, and TOY's PBS results.
 TEST(CustomParamsIdentity, FlagsEqualToANamedSetGiveIdenticalKeysAndResults) {
   const ParameterSet& toy = find_parameter_set("TOY");
-  const ParameterSet same = cli::resolve_params(toy_flags());
+  const ParameterSet same = workbench::resolve_params(toy_flags());
   const std::uint64_t seed = 9101;
   LUTFHE_TRACE_SEED(seed);
   const TempDir dir("lutfhe-params");
@@ -287,11 +295,11 @@ TEST(CustomParamsIdentity, FlagsEqualToANamedSetGiveIdenticalKeysAndResults) {
 
 // A custom set's keys are stored, loaded back (no known name needed) and bootstrap correctly.
 TEST(CustomParamsIdentity, CustomSetKeysSaveLoadAndBootstrap) {
-  cli::ParamOptions o;
+  workbench::ParamOptions o;
   o.params = "TOY";
   o.N = "2048";
   o.ks_levels = "6";
-  const ParameterSet p = cli::resolve_params(o);
+  const ParameterSet p = workbench::resolve_params(o);
   ASSERT_TRUE(is_custom(p));
   const std::uint64_t seed = 9201;
   LUTFHE_TRACE_SEED(seed);
@@ -331,30 +339,30 @@ TEST(CustomParamsIdentity, CustomSetKeysSaveLoadAndBootstrap) {
 // ---------------------------------------------------------------------------------------------
 
 TEST(CustomParamsSecurity, EstimateFlagsToyAndPassesThe128BitSets) {
-  const auto toy = cli::estimate_security(find_parameter_set("TOY"));
+  const auto toy = compiler::estimate_security(find_parameter_set("TOY"));
   EXPECT_LT(toy.bits, 20.0);
   EXPECT_TRUE(toy.below_128());
   EXPECT_TRUE(toy.extrapolated);
   for (const char* name : {"BOOL_128", "PBS_2BIT", "PBS_4BIT", "PBS_6BIT", "PBS_8BIT"}) {
-    const auto s = cli::estimate_security(find_parameter_set(name));
+    const auto s = compiler::estimate_security(find_parameter_set(name));
     EXPECT_GE(s.bits, 128.0) << name;
     EXPECT_LT(s.bits, 140.0) << name;  // the binding key is near the curve
   }
   // The classic TFHE library set: the estimator says about 118 bits.
-  const auto lib = cli::estimate_security(find_parameter_set("TFHE_LIB"));
+  const auto lib = compiler::estimate_security(find_parameter_set("TFHE_LIB"));
   EXPECT_NEAR(lib.bits, 118.0, 2.0);
   EXPECT_TRUE(lib.below_128());
   // On the curve itself the estimate is 128.
   for (std::size_t d : {500u, 800u, 2048u}) {
     const double log2_sigma = -0.025696778711484593 * static_cast<double>(d) + 2.675931372549016;
-    EXPECT_NEAR(cli::estimate_security_bits(d, log2_sigma), 128.0, 1e-9);
+    EXPECT_NEAR(compiler::estimate_security_bits(d, log2_sigma), 128.0, 1e-9);
   }
 
-  const cli::ParamReport r = cli::make_param_report(find_parameter_set("TOY"));
-  const std::string text = cli::format_param_report(r);
+  const workbench::ParamReport r = workbench::make_param_report(find_parameter_set("TOY"));
+  const std::string text = workbench::format_param_report(r);
   EXPECT_NE(text.find("WARNING: below 128-bit security"), std::string::npos) << text;
   const std::string pbs4 =
-      cli::format_param_report(cli::make_param_report(find_parameter_set("PBS_4BIT")));
+      workbench::format_param_report(workbench::make_param_report(find_parameter_set("PBS_4BIT")));
   EXPECT_EQ(pbs4.find("WARNING"), std::string::npos) << pbs4;
   EXPECT_EQ(r.evaluation_key_file, evaluation_key_file_size(find_parameter_set("TOY"), false));
   EXPECT_NEAR(r.at_blind_rotation, r.after_keyswitch + r.modswitch_added,

@@ -1,17 +1,21 @@
-#include "cli/param_report.hpp"
+#include "workbench/param_report.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
 #include "compiler/security.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key_file.hpp"
 #include "core/entities/ggsw_ciphertext.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "core/fingerprint.hpp"
+#include "core/hex.hpp"
 #include "core/json_text.hpp"
 #include "core/noise.hpp"
 #include "core/parameter_file.hpp"
-#include "core/serialization.hpp"
 
-namespace lutfhe::cli {
+namespace lutfhe::workbench {
 namespace {
 
 std::string format(const char* fmt, double v) {
@@ -53,43 +57,11 @@ std::string bits_text(double v) {
   return format("%.1f", v);
 }
 
-// JSON number, or null for NaN and infinities.
 std::string fingerprint_hex(const ParameterSet& p) {
-  const Digest fp = parameter_fingerprint(p);
-  static const char* digits = "0123456789abcdef";
-  std::string hex;
-  for (std::size_t i = 0; i < 8; ++i) {
-    hex.push_back(digits[fp[i] >> 4]);
-    hex.push_back(digits[fp[i] & 15]);
-  }
-  return hex;
+  return to_hex(parameter_fingerprint(p), 8);
 }
 
 }  // namespace
-
-double estimate_security_bits(std::size_t dimension, double log2_std_dev) {
-  // The dimension at which this deviation sits exactly on the 128-bit curve.
-  const double d128 = (log2_std_dev - compiler::kCurveIntercept) / compiler::kCurveSlope;
-  if (!(d128 > 0.0)) return std::numeric_limits<double>::infinity();
-  return 128.0 * static_cast<double>(dimension) / d128;
-}
-
-SecurityEstimate estimate_security(const ParameterSet& p) {
-  SecurityEstimate s;
-  const auto one = [&](std::size_t d, const NoiseDistribution& noise) {
-    const double log2_sigma = std::log2(noise.torus_std_dev());
-    const double d128 = (log2_sigma - compiler::kCurveIntercept) / compiler::kCurveSlope;
-    if (d < compiler::kMinSecureDimension || d128 < compiler::kMinSecureDimension ||
-        log2_sigma < compiler::kMinLog2StdDev) {
-      s.extrapolated = true;
-    }
-    return estimate_security_bits(d, log2_sigma);
-  };
-  s.lwe_bits = one(p.n.value(), p.lwe_noise);
-  s.glwe_bits = one(p.big_dimension().value(), p.glwe_noise);
-  s.bits = std::min(s.lwe_bits, s.glwe_bits);
-  return s;
-}
 
 ParamReport make_param_report(const ParameterSet& p) {
   ParamReport r(p);
@@ -125,7 +97,7 @@ ParamReport make_param_report(const ParameterSet& p) {
                                : noise::log2_pfail_pbs(p, bits));
   }
   r.log2_pfail_boolean = noise::log2_pfail_pbs(p, 0);
-  r.security = estimate_security(p);
+  r.security = compiler::estimate_security(p);
   return r;
 }
 
@@ -281,4 +253,4 @@ std::string format_param_report_json(const ParamReport& r) {
   return s + "}\n";
 }
 
-}  // namespace lutfhe::cli
+}  // namespace lutfhe::workbench

@@ -9,7 +9,7 @@
 
 #include "core/parameters.hpp"
 
-namespace lutfhe::bench {
+namespace lutfhe::workbench {
 
 struct Environment {
   std::string cpu_model;               // /proc/cpuinfo "model name"
@@ -44,9 +44,5 @@ double measure_core_ghz();
 
 // The environment as a JSON object (no trailing newline).
 std::string environment_json(const Environment& env);
-// Every field of a parameter set as a JSON object (noise distributions as objects).
-std::string parameter_set_json(const ParameterSet& p);
-// A string as a JSON string literal, with quotes.
-std::string json_string(const std::string& s);
 
-}  // namespace lutfhe::bench
+}  // namespace lutfhe::workbench

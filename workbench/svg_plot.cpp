@@ -1,4 +1,4 @@
-#include "cli/svg_plot.hpp"
+#include "workbench/svg_plot.hpp"
 
 #include <unistd.h>
 
@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+
+#include "core/atomic_file.hpp"
 
 namespace lutfhe::plot {
 namespace {
@@ -269,30 +271,6 @@ class SvgWriter {
   std::ostringstream out_;
 };
 
-void write_atomically(const std::filesystem::path& path, const std::string& content) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("cannot write " + tmp.string());
-    f << content;
-    f.flush();
-    if (!f) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw std::runtime_error("error writing " + tmp.string());
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error("cannot rename " + tmp.string() + " to " + path.string() + ": " +
-                             ec.message());
-  }
-}
-
 bool usable(double v, bool log_axis) {
   return std::isfinite(v) && (!log_axis || v > 0);
 }
@@ -393,7 +371,7 @@ void write_line_chart_svg(const std::filesystem::path& path, const LineChart& ch
     }
   }
   w.legend(labels, colors, kinds, occupied);
-  write_atomically(path, w.finish());
+  write_file_atomically(path, w.finish());
 }
 
 void write_histogram_svg(const std::filesystem::path& path, const Histogram& h) {
@@ -472,7 +450,7 @@ void write_histogram_svg(const std::filesystem::path& path, const Histogram& h) 
     kinds.emplace_back("line");
   }
   w.legend(labels, colors, kinds, occupied);
-  write_atomically(path, w.finish());
+  write_file_atomically(path, w.finish());
 }
 
 }  // namespace lutfhe::plot

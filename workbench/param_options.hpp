@@ -24,7 +24,7 @@
 #include "core/parameter_file.hpp"
 #include "core/parameters.hpp"
 
-namespace lutfhe::cli {
+namespace lutfhe::workbench {
 
 // The raw text of each flag; an empty string is a flag not given.
 struct ParamOptions {
@@ -54,4 +54,4 @@ std::optional<ParameterSet> resolve_params_if_given(const ParamOptions& o);
 // A known name, else a parameter file: a path ending in .json or an existing file.
 ParameterSet resolve_params_name_or_file(const std::string& name_or_path);
 
-}  // namespace lutfhe::cli
+}  // namespace lutfhe::workbench

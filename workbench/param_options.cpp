@@ -1,10 +1,8 @@
-#include "cli/param_options.hpp"
+#include "workbench/param_options.hpp"
 
 #include <filesystem>
 
-#include "cli/exit_codes.hpp"
-
-namespace lutfhe::cli {
+namespace lutfhe::workbench {
 namespace {
 
 std::optional<std::size_t> count_flag(const std::string& text, const char* flag) {
@@ -106,4 +104,4 @@ ParameterSet resolve_params(const ParamOptions& o) {
   return std::move(*p);
 }
 
-}  // namespace lutfhe::cli
+}  // namespace lutfhe::workbench

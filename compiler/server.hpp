@@ -1,0 +1,47 @@
+// The server side of a compiled circuit, for a long-running process or a command: built once
+// from the circuit and the server key (evaluation key only; no type reachable from here can
+// hold a secret), it evaluates batches of encrypted samples.
+//
+//   const CompiledCircuit circuit = load_server_circuit("server.circuit");
+//   const ServerKey key = load_server_key("eval.key");
+//   CircuitServer server(circuit, key, /*threads=*/2);
+//   CiphertextBatch results = server.evaluate(load_ciphertexts("in.ct"));
+#pragma once
+
+#include <cstddef>
+
+#include "compiler/compiled_circuit.hpp"
+#include "compiler/execute.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/progress.hpp"
+#include "core/server_key.hpp"
+
+namespace lutfhe::compiler {
+
+class CircuitServer {
+ public:
+  // KeyMismatch unless the key was made for the circuit's parameters. `threads` ≤ 0: all cores.
+  // The circuit and the key must outlive the server.
+  CircuitServer(const CompiledCircuit& compiled, const ServerKey& key, int threads = 0);
+
+  // Ciphertexts of one sample's inputs and of one sample's results.
+  std::size_t input_values() const { return input_values_; }
+  std::size_t output_values() const { return output_values_; }
+
+  // Checks the batch (parameters and key id those of the server key, a whole number of
+  // samples), evaluates every sample and returns the results in the same order, under the
+  // same key. `progress` is called with (samples done, samples).
+  CiphertextBatch evaluate(CiphertextBatch inputs, const ProgressCallback& progress = {});
+
+  // Bootstraps performed so far.
+  const RunStats& stats() const { return evaluator_.stats(); }
+
+ private:
+  const CompiledCircuit& compiled_;
+  const ServerKey& key_;
+  ServerEvaluator evaluator_;
+  std::size_t input_values_;
+  std::size_t output_values_;
+};
+
+}  // namespace lutfhe::compiler
