@@ -1,36 +1,45 @@
+// The training loop of train_mlp (models/trainer.hpp): seeded shuffling and augmentation, the
+// float warm-up then fake-quantized epochs with the straight-through estimator, the PACT clip,
+// the accumulator, range and centre penalties, Adam with cosine learning-rate decay. The network
+// under fake quantization is models/internal/qat_network.hpp.
 #include "models/trainer.hpp"
 
 #include <omp.h>
-#include <unistd.h>
 
 #include <Eigen/Dense>
 #include <algorithm>
-#include <array>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
+#include <cstdint>
 #include <numbers>
 #include <random>
+#include <string>
+#include <vector>
 
-#include "compiler/clear_evaluator.hpp"
 #include "core/errors.hpp"
-#include "core/file_format.hpp"
-#include "core/json_text.hpp"
-#include "models/lowering.hpp"
+#include "models/internal/augmentation.hpp"
+#include "models/internal/qat_network.hpp"
 
 namespace lutfhe::models {
 namespace {
 
+using augmentation::Affine;
+using augmentation::warp;
+using qat::Effective;
+using qat::effective_weights;
+using qat::export_model;
+using qat::float_test_accuracy;
+using qat::hidden_activations;
+using qat::input_params;
+using qat::MatF;
+using qat::Net;
+using qat::out_bits;
+using qat::pixel_block;
+using qat::RowMatF;
+using qat::unsigned_max;
+using qat::VecF;
+
 using Clock = std::chrono::steady_clock;
-// Activations and data: one sample per column. Weights: one output unit per row.
-using MatF = Eigen::MatrixXf;
-using RowMatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using VecF = Eigen::VectorXf;
-using MatD = Eigen::MatrixXd;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -67,203 +76,6 @@ class Random {
   double spare_ = 0;
   bool has_spare_ = false;
 };
-
-std::int64_t signed_max(unsigned bits) {
-  return (std::int64_t{1} << (bits - 1)) - 1;
-}
-std::int64_t unsigned_max(unsigned bits) {
-  return (std::int64_t{1} << bits) - 1;
-}
-
-QuantParams input_params(unsigned bits) {
-  QuantParams q;
-  q.bits = bits;
-  q.scale = 1.0 / static_cast<double>(unsigned_max(bits));
-  return q;
-}
-
-// The scale of symmetric `bits`-bit quantization of `w` (qmax = 2^(bits−1) − 1 levels each
-// side) with the least squared error, among clips at fractions of max|w|. Low-bit weights are
-// better served by clipping the few large ones than by covering them.
-double best_scale(const float* w, Eigen::Index n, unsigned bits) {
-  const Eigen::Map<const Eigen::ArrayXf> a(w, n);
-  const float qmax = static_cast<float>(signed_max(bits));
-  const float m = a.abs().maxCoeff();
-  if (!(m > 0)) return 1.0;
-  double best = static_cast<double>(m / qmax);
-  float best_err = -1;
-  for (int step = 6; step <= 20; ++step) {
-    const float s = m * (static_cast<float>(step) / 20.0f) / qmax;
-    const float err = (a - (a * (1.0f / s)).round().max(-qmax).min(qmax) * s).square().sum();
-    if (best_err < 0 || err < best_err) {
-      best_err = err;
-      best = static_cast<double>(s);
-    }
-  }
-  return best;
-}
-
-std::int64_t quantize_weight(float w, double scale, unsigned bits) {
-  const double q = std::round(static_cast<double>(w) / scale);
-  const double m = static_cast<double>(signed_max(bits));
-  return static_cast<std::int64_t>(std::clamp(q, -m, m));
-}
-
-struct Net {
-  RowMatF w1;  // hidden × inputs
-  VecF b1;
-  RowMatF w2;  // classes × hidden
-  VecF b2;
-  float clip = 1.0f;  // PACT clip of the hidden activations
-  // Once snapped, the activation step is 2^snap_k accumulator units: the clip follows the fc1
-  // weight scale instead of being learned.
-  bool snapped = false;
-  int snap_k = 0;
-};
-
-// The weights as the network uses them in one step: float, or fake-quantized (integers times
-// scales, biases rounded to accumulator units).
-struct Effective {
-  RowMatF w1;
-  VecF b1;
-  std::vector<double> s1;  // per hidden unit
-  VecF acc_scale1;         // s_x · s1[o]
-  RowMatF w2;
-  VecF b2;
-  double s2 = 1.0;
-  double act_scale = 1.0;  // hidden activation step (real units)
-  float clip = 1.0f;       // act_scale · (2^act_bits − 1), or the float model's clip
-};
-
-unsigned out_bits(const TrainConfig& cfg) {
-  return cfg.out_weight_bits ? cfg.out_weight_bits : cfg.weight_bits;
-}
-
-double activation_scale(const TrainConfig& cfg, float clip) {
-  return static_cast<double>(clip) / static_cast<double>(unsigned_max(cfg.act_bits));
-}
-
-// The activation step of a snapped model: 2^k accumulator units, less 2^-40 relative, so that an
-// accumulator exactly halfway between two levels rounds up in the lookup's floating-point
-// requantization (acc·s_x·s_w / step), as round_k does (compiler/README.md "Rounding").
-double snapped_activation_scale(double acc_scale, int k) {
-  return std::ldexp(acc_scale, k) * (1 - 0x1p-40);
-}
-
-Effective effective_weights(const Net& net, const TrainConfig& cfg, bool quantized) {
-  Effective e;
-  e.clip = net.clip;
-  e.act_scale = activation_scale(cfg, net.clip);
-  if (!quantized) {
-    e.w1 = net.w1;
-    e.b1 = net.b1;
-    e.w2 = net.w2;
-    e.b2 = net.b2;
-    return e;
-  }
-  const double sx = input_params(cfg.input_bits).scale;
-  const auto hidden = net.w1.rows();
-  e.w1.resize(hidden, net.w1.cols());
-  e.b1.resize(hidden);
-  e.acc_scale1.resize(hidden);
-  e.s1.resize(static_cast<std::size_t>(hidden));
-  const double tensor_scale =
-      cfg.per_channel_scales ? 0.0 : best_scale(net.w1.data(), net.w1.size(), cfg.weight_bits);
-  for (Eigen::Index o = 0; o < hidden; ++o) {
-    const double s = cfg.per_channel_scales
-                         ? best_scale(net.w1.row(o).data(), net.w1.cols(), cfg.weight_bits)
-                         : tensor_scale;
-    e.s1[static_cast<std::size_t>(o)] = s;
-    for (Eigen::Index i = 0; i < net.w1.cols(); ++i) {
-      e.w1(o, i) = static_cast<float>(
-          static_cast<double>(quantize_weight(net.w1(o, i), s, cfg.weight_bits)) * s);
-    }
-    const double acc_scale = sx * s;
-    e.acc_scale1(o) = static_cast<float>(acc_scale);
-    e.b1(o) =
-        static_cast<float>(std::round(static_cast<double>(net.b1(o)) / acc_scale) * acc_scale);
-  }
-  const unsigned wb2 = out_bits(cfg);
-  e.s2 = best_scale(net.w2.data(), net.w2.size(), wb2);
-  e.w2.resize(net.w2.rows(), net.w2.cols());
-  for (Eigen::Index o = 0; o < net.w2.rows(); ++o) {
-    for (Eigen::Index i = 0; i < net.w2.cols(); ++i) {
-      e.w2(o, i) =
-          static_cast<float>(static_cast<double>(quantize_weight(net.w2(o, i), e.s2, wb2)) * e.s2);
-    }
-  }
-  if (net.snapped) {
-    e.act_scale = snapped_activation_scale(sx * e.s1.front(), net.snap_k);
-    e.clip = static_cast<float>(e.act_scale * static_cast<double>(unsigned_max(cfg.act_bits)));
-  }
-  const double acc_scale2 = e.act_scale * e.s2;
-  e.b2.resize(net.b2.size());
-  for (Eigen::Index o = 0; o < net.b2.size(); ++o) {
-    e.b2(o) =
-        static_cast<float>(std::round(static_cast<double>(net.b2(o)) / acc_scale2) * acc_scale2);
-  }
-  return e;
-}
-
-// Hidden activations from pre-activations: relu clipped at `clip`, then (quantized)
-// rounded to act_bits levels.
-MatF hidden_activations(const MatF& z, float clip, const TrainConfig& cfg, bool quantized) {
-  MatF y = z.cwiseMax(0.0f).cwiseMin(clip);
-  if (quantized) {
-    const float s = static_cast<float>(activation_scale(cfg, clip));
-    const float inv = 1.0f / s;
-    y = y.unaryExpr([s, inv](float v) { return std::round(v * inv) * s; });
-  }
-  return y;
-}
-
-// Pixel bytes of items [first, first + count) scaled to [0, 1], optionally input-quantized.
-MatF pixel_block(const ImageDataset& data, std::size_t first, std::size_t count,
-                 const QuantParams* input) {
-  const std::size_t d = data.image_size();
-  MatF x(static_cast<Eigen::Index>(d), static_cast<Eigen::Index>(count));
-  for (std::size_t j = 0; j < count; ++j) {
-    const auto img = data.image(first + j);
-    for (std::size_t i = 0; i < d; ++i) {
-      const double v = img[i] / 255.0;
-      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
-          input ? static_cast<float>(input->dequantize(input->quantize(v))) : static_cast<float>(v);
-    }
-  }
-  return x;
-}
-
-struct Affine {
-  double dx = 0, dy = 0, angle = 0, scale = 1;
-};
-
-// Samples `img` (rows × cols bytes) under the inverse of "scale and rotate about the centre,
-// then shift", bilinearly, zero outside; writes values in [0, 1] to `out`.
-void warp(std::span<const std::uint8_t> img, std::size_t rows, std::size_t cols, const Affine& a,
-          float* out) {
-  const double cy = (static_cast<double>(rows) - 1) / 2, cx = (static_cast<double>(cols) - 1) / 2;
-  const double c = std::cos(a.angle) / a.scale, s = std::sin(a.angle) / a.scale;
-  const auto at = [&](long r, long col) -> double {
-    if (r < 0 || col < 0 || r >= static_cast<long>(rows) || col >= static_cast<long>(cols)) {
-      return 0.0;
-    }
-    return img[static_cast<std::size_t>(r) * cols + static_cast<std::size_t>(col)];
-  };
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t col = 0; col < cols; ++col) {
-      const double u = static_cast<double>(col) - cx - a.dx;
-      const double v = static_cast<double>(r) - cy - a.dy;
-      const double sx = c * u + s * v + cx;
-      const double sy = -s * u + c * v + cy;
-      const double fx = std::floor(sx), fy = std::floor(sy);
-      const double tx = sx - fx, ty = sy - fy;
-      const long x0 = static_cast<long>(fx), y0 = static_cast<long>(fy);
-      const double val = (1 - ty) * ((1 - tx) * at(y0, x0) + tx * at(y0, x0 + 1)) +
-                         ty * ((1 - tx) * at(y0 + 1, x0) + tx * at(y0 + 1, x0 + 1));
-      out[r * cols + col] = static_cast<float>(val / 255.0);
-    }
-  }
-}
 
 struct Adam {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
@@ -325,222 +137,7 @@ void check_data(const ImageDataset& d, const TrainConfig& cfg, const char* what)
   }
 }
 
-double float_test_accuracy(const Net& net, const ImageDataset& data, const TrainConfig& cfg) {
-  const Effective e = effective_weights(net, cfg, false);
-  std::size_t correct = 0;
-  constexpr std::size_t kChunk = 1000;
-  for (std::size_t first = 0; first < data.size(); first += kChunk) {
-    const std::size_t n = std::min(kChunk, data.size() - first);
-    const MatF x = pixel_block(data, first, n, nullptr);
-    const MatF z = (e.w1 * x).colwise() + e.b1;
-    const MatF y = hidden_activations(z, net.clip, cfg, false);
-    const MatF logits = (e.w2 * y).colwise() + e.b2;
-    for (std::size_t j = 0; j < n; ++j) {
-      Eigen::Index best = 0;
-      logits.col(static_cast<Eigen::Index>(j)).maxCoeff(&best);
-      if (static_cast<std::size_t>(best) == data.labels[first + j]) ++correct;
-    }
-  }
-  return static_cast<double>(correct) / static_cast<double>(data.size());
-}
-
-QuantizedModel export_model(const Net& net, const TrainConfig& cfg, std::size_t inputs) {
-  const Effective e = effective_weights(net, cfg, true);
-  QuantizedModel m;
-  m.name = cfg.name;
-  m.input_shape = {inputs};
-  m.input = input_params(cfg.input_bits);
-  char desc[256];
-  std::snprintf(desc, sizeof desc,
-                "MLP %zu-%zu-%zu by quantization-aware training (lutfhe train): inputs %u bits, "
-                "weights %u/%u bits, activations %u bits, seed %llu",
-                inputs, cfg.hidden, cfg.classes, cfg.input_bits, cfg.weight_bits, out_bits(cfg),
-                cfg.act_bits, static_cast<unsigned long long>(cfg.seed));
-  m.description = desc;
-
-  DenseLayer fc1;
-  fc1.units = cfg.hidden;
-  fc1.weight_bits = cfg.weight_bits;
-  fc1.weight_scales = e.s1;
-  if (!cfg.per_channel_scales) fc1.weight_scales.resize(1);
-  fc1.activation = Activation::kRelu;
-  QuantParams act;
-  act.bits = cfg.act_bits;
-  act.scale = e.act_scale;
-  fc1.output = act;
-  for (Eigen::Index o = 0; o < net.w1.rows(); ++o) {
-    const double s = e.s1[static_cast<std::size_t>(o)];
-    for (Eigen::Index i = 0; i < net.w1.cols(); ++i) {
-      fc1.weights.push_back(quantize_weight(net.w1(o, i), s, cfg.weight_bits));
-    }
-    fc1.bias.push_back(static_cast<std::int64_t>(
-        std::llround(static_cast<double>(net.b1(o)) / (m.input.scale * s))));
-  }
-  DenseLayer fc2;
-  fc2.units = cfg.classes;
-  fc2.weight_bits = out_bits(cfg);
-  fc2.weight_scales = {e.s2};
-  fc2.activation = Activation::kIdentity;
-  for (Eigen::Index o = 0; o < net.w2.rows(); ++o) {
-    for (Eigen::Index i = 0; i < net.w2.cols(); ++i) {
-      fc2.weights.push_back(quantize_weight(net.w2(o, i), e.s2, fc2.weight_bits));
-    }
-    fc2.bias.push_back(static_cast<std::int64_t>(
-        std::llround(static_cast<double>(net.b2(o)) / (act.scale * e.s2))));
-  }
-  m.layers.push_back({"fc1", std::move(fc1)});
-  m.layers.push_back({"fc2", std::move(fc2)});
-  validate(m);
-  return m;
-}
-
-// The two dense layers of a train_mlp model, or InvalidArgument.
-std::pair<const DenseLayer*, const DenseLayer*> mlp_layers(const QuantizedModel& model) {
-  if (model.layers.size() != 2) {
-    throw InvalidArgument("model '" + model.name + "': expected two dense layers");
-  }
-  const auto* fc1 = std::get_if<DenseLayer>(&model.layers[0].op);
-  const auto* fc2 = std::get_if<DenseLayer>(&model.layers[1].op);
-  if (!fc1 || !fc2 || !fc1->output || fc2->output) {
-    throw InvalidArgument("model '" + model.name +
-                          "': expected dense(output quantized) then dense(no output)");
-  }
-  return {fc1, fc2};
-}
-
-MatD int_matrix(const std::vector<std::int64_t>& v, std::size_t rows, std::size_t cols) {
-  MatD m(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < cols; ++c) {
-      m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
-          static_cast<double>(v[r * cols + c]);
-    }
-  }
-  return m;
-}
-
-// fc1 integer accumulators (hidden × count) of items [first, first + count). Doubles hold the
-// integers exactly (|acc| < 2^53 for any valid model of this shape).
-MatD fc1_accumulators(const QuantizedModel& model, const DenseLayer& fc1, const MatD& w1,
-                      const ImageDataset& data, std::size_t first, std::size_t count) {
-  const std::size_t d = data.image_size();
-  MatD x(static_cast<Eigen::Index>(d), static_cast<Eigen::Index>(count));
-  std::array<double, 256> q{};
-  for (int p = 0; p < 256; ++p) {
-    q[static_cast<std::size_t>(p)] =
-        static_cast<double>(model.input.quantize(p / 255.0) - model.input.zero_point);
-  }
-  for (std::size_t j = 0; j < count; ++j) {
-    const auto img = data.image(first + j);
-    for (std::size_t i = 0; i < d; ++i) {
-      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = q[img[i]];
-    }
-  }
-  MatD acc = w1 * x;
-  for (Eigen::Index o = 0; o < acc.rows(); ++o) {
-    acc.row(o).array() += static_cast<double>(fc1.bias[static_cast<std::size_t>(o)]);
-  }
-  return acc;
-}
-
-unsigned width_bits(std::int64_t lo, std::int64_t hi) {
-  unsigned b = 0;
-  const auto span = static_cast<std::uint64_t>(hi - lo) + 1;
-  while (b < 64 && (std::uint64_t{1} << b) < span) ++b;
-  return b;
-}
-
 }  // namespace
-
-double fast_quantized_accuracy(const QuantizedModel& model, const ImageDataset& data) {
-  const auto [fc1, fc2] = mlp_layers(model);
-  const std::size_t d = data.image_size();
-  const MatD w1 = int_matrix(fc1->weights, fc1->units, d);
-  const MatD w2 = int_matrix(fc2->weights, fc2->units, fc1->units);
-  // Requantization exactly as lowering.cpp's lookup tables compute it.
-  std::vector<double> acc_scale;
-  for (std::size_t o = 0; o < fc1->units; ++o) {
-    acc_scale.push_back(model.input.scale *
-                        fc1->weight_scales[fc1->weight_scales.size() == 1 ? 0 : o]);
-  }
-  std::size_t correct = 0;
-  constexpr std::size_t kChunk = 1000;
-  for (std::size_t first = 0; first < data.size(); first += kChunk) {
-    const std::size_t n = std::min(kChunk, data.size() - first);
-    const MatD acc = fc1_accumulators(model, *fc1, w1, data, first, n);
-    MatD y(acc.rows(), acc.cols());
-    for (Eigen::Index j = 0; j < acc.cols(); ++j) {
-      for (Eigen::Index o = 0; o < acc.rows(); ++o) {
-        const double real = acc_scale[static_cast<std::size_t>(o)] * acc(o, j);
-        y(o, j) =
-            static_cast<double>(fc1->output->quantize(apply_activation(fc1->activation, real)) -
-                                fc1->output->zero_point);
-      }
-    }
-    MatD out = w2 * y;
-    for (Eigen::Index j = 0; j < out.cols(); ++j) {
-      Eigen::Index best = 0;
-      for (Eigen::Index o = 0; o < out.rows(); ++o) {
-        out(o, j) += static_cast<double>(fc2->bias[static_cast<std::size_t>(o)]);
-        if (out(o, j) > out(best, j)) best = o;
-      }
-      if (static_cast<std::size_t>(best) == data.labels[first + static_cast<std::size_t>(j)]) {
-        ++correct;
-      }
-    }
-  }
-  return static_cast<double>(correct) / static_cast<double>(data.size());
-}
-
-double quantized_accuracy(const QuantizedModel& model, const ImageDataset& data) {
-  const LoweredModel low = lower_model(model);
-  const std::size_t d = data.image_size();
-  std::size_t correct = 0;
-  const auto n = static_cast<std::ptrdiff_t>(data.size());
-#pragma omp parallel for schedule(static) reduction(+ : correct)
-  for (std::ptrdiff_t k = 0; k < n; ++k) {
-    const auto img = data.image(static_cast<std::size_t>(k));
-    std::vector<double> x(d);
-    for (std::size_t i = 0; i < d; ++i) x[i] = img[i] / 255.0;
-    const std::vector<compiler::Tensor> out =
-        compiler::evaluate_clear(low.circuit, quantize_input(model, x));
-    const compiler::Tensor& scores = out.at(0);
-    const auto best = std::max_element(scores.begin(), scores.end()) - scores.begin();
-    if (static_cast<std::size_t>(best) == data.labels[static_cast<std::size_t>(k)]) ++correct;
-  }
-  return static_cast<double>(correct) / static_cast<double>(data.size());
-}
-
-AccumulatorRange fc1_accumulator_range(const QuantizedModel& model, const ImageDataset& data) {
-  const auto [fc1, fc2] = mlp_layers(model);
-  (void)fc2;
-  const MatD w1 = int_matrix(fc1->weights, fc1->units, data.image_size());
-  std::vector<std::int64_t> all;
-  all.reserve(data.size() * fc1->units);
-  constexpr std::size_t kChunk = 1000;
-  for (std::size_t first = 0; first < data.size(); first += kChunk) {
-    const std::size_t n = std::min(kChunk, data.size() - first);
-    const MatD acc = fc1_accumulators(model, *fc1, w1, data, first, n);
-    for (Eigen::Index i = 0; i < acc.size(); ++i) {
-      all.push_back(static_cast<std::int64_t>(acc.data()[i]));
-    }
-  }
-  AccumulatorRange r;
-  if (all.empty()) return r;
-  const auto [lo, hi] = std::minmax_element(all.begin(), all.end());
-  r.min = *lo;
-  r.max = *hi;
-  const auto quantile = [&](double p) {
-    const auto k = static_cast<std::size_t>(p * static_cast<double>(all.size() - 1));
-    std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
-    return all[k];
-  };
-  r.q_low = quantile(0.0001);
-  r.q_high = quantile(0.9999);
-  r.bits = width_bits(r.min, r.max);
-  r.quantile_bits = width_bits(r.q_low, r.q_high);
-  return r;
-}
 
 TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const TrainConfig& cfg,
                       const TrainCallbacks& callbacks) {
@@ -782,68 +379,6 @@ TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const
   result.fc1_range = fc1_accumulator_range(result.model, train);
   result.seconds = seconds_since(start);
   return result;
-}
-
-std::string train_report_json(const TrainConfig& cfg, const TrainResult& r,
-                              const std::string& dataset) {
-  std::string s = "{\n";
-  const auto field = [&s](const std::string& key, const std::string& value, bool last = false) {
-    s += "  \"" + key + "\": " + value + (last ? "\n" : ",\n");
-  };
-  const auto str = [](const std::string& v) {
-    std::string out = "\"";
-    for (char c : v) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "\"";
-  };
-  const auto u = [](auto v) { return std::to_string(v); };
-  field("format", str("lutfhe-train-report"));
-  field("version", "1");
-  field("dataset", str(dataset));
-  field("model", str(cfg.name));
-  s += "  \"config\": {\"hidden\": " + u(cfg.hidden) + ", \"input_bits\": " + u(cfg.input_bits) +
-       ", \"weight_bits\": " + u(cfg.weight_bits) + ", \"out_weight_bits\": " + u(out_bits(cfg)) +
-       ", \"act_bits\": " + u(cfg.act_bits) + ", \"epochs\": " + u(cfg.epochs) +
-       ", \"float_epochs\": " + u(cfg.float_epochs) + ", \"batch_size\": " + u(cfg.batch_size) +
-       ", \"learning_rate\": " + json_number(cfg.learning_rate, 10) +
-       ", \"final_lr_fraction\": " + json_number(cfg.final_lr_fraction, 10) +
-       ", \"weight_decay\": " + json_number(cfg.weight_decay, 10) +
-       ", \"max_shift\": " + json_number(cfg.max_shift, 10) +
-       ", \"max_rotation\": " + json_number(cfg.max_rotation, 10) +
-       ", \"max_scale\": " + json_number(cfg.max_scale, 10) + ", \"acc_bits\": " + u(cfg.acc_bits) +
-       ", \"accumulator_penalty\": " + json_number(cfg.accumulator_penalty, 10) +
-       ", \"range_penalty\": " + json_number(cfg.range_penalty, 10) +
-       ", \"range_margin\": " + json_number(cfg.range_margin, 10) +
-       ", \"per_channel_scales\": " + (cfg.per_channel_scales ? "true" : "false") +
-       ", \"acc_noise\": " + json_number(cfg.acc_noise, 10) +
-       ", \"snap_epochs\": " + u(cfg.snap_epochs) +
-       ", \"center_penalty\": " + json_number(cfg.center_penalty, 10) +
-       ", \"threads\": " + u(cfg.threads) + "},\n";
-  field("seed", u(cfg.seed));
-  field("float_accuracy", json_number(r.float_test_accuracy, 10));
-  field("quantized_accuracy", json_number(r.quantized_test_accuracy, 10));
-  field("fast_quantized_accuracy", json_number(r.fast_quantized_test_accuracy, 10));
-  const AccumulatorRange& a = r.fc1_range;
-  s += "  \"fc1_accumulator\": {\"min\": " + u(a.min) + ", \"max\": " + u(a.max) +
-       ", \"q0001\": " + u(a.q_low) + ", \"q9999\": " + u(a.q_high) + ", \"bits\": " + u(a.bits) +
-       ", \"quantile_bits\": " + u(a.quantile_bits) + "},\n";
-  field("train_seconds", json_number(r.seconds, 10));
-  s += "  \"history\": [";
-  for (std::size_t i = 0; i < r.history.size(); ++i) {
-    const EpochReport& e = r.history[i];
-    s += std::string(i ? ",\n" : "\n") + "    {\"epoch\": " + u(e.epoch) +
-         ", \"quantized\": " + (e.quantized ? "true" : "false") +
-         ", \"loss\": " + json_number(e.loss, 10) +
-         ", \"train_accuracy\": " + json_number(e.train_accuracy, 10) +
-         ", \"float_test_accuracy\": " + json_number(e.float_test_accuracy, 10) +
-         ", \"quantized_test_accuracy\": " + json_number(e.quantized_test_accuracy, 10) +
-         ", \"activation_clip\": " + json_number(e.activation_clip, 10) +
-         ", \"seconds\": " + json_number(e.seconds, 10) + "}";
-  }
-  s += "\n  ]\n}\n";
-  return s;
 }
 
 }  // namespace lutfhe::models

@@ -23,6 +23,11 @@
 //   TrainConfig cfg;  cfg.hidden = 128;  cfg.epochs = 40;
 //   const TrainResult r = train_mlp(train, test, cfg, {});
 //   save_model("mnist.json", r.model);  // r.quantized_test_accuracy is that file's accuracy
+//
+// The parts: models/trainer.cpp (the training loop, Adam), models/qat_network.cpp (the network
+// under fake quantization, its export), models/augmentation.cpp (shift, rotation, scale),
+// models/train_evaluation.hpp (accuracies, accumulator range), models/train_report.cpp
+// (train_report_json).
 #pragma once
 
 #include <cstddef>
@@ -33,6 +38,7 @@
 
 #include "models/dataset.hpp"
 #include "models/quantized_model.hpp"
+#include "models/train_evaluation.hpp"  // AccumulatorRange, quantized_accuracy
 
 namespace lutfhe::models {
 
@@ -113,14 +119,6 @@ struct EpochReport {
   double seconds = 0;
 };
 
-// Observed fc1 accumulators (integer units) over a data set.
-struct AccumulatorRange {
-  std::int64_t min = 0, max = 0;
-  std::int64_t q_low = 0, q_high = 0;  // 0.01% and 99.99% quantiles
-  unsigned bits = 0;                   // width of [min, max]: ceil(log2(max − min + 1))
-  unsigned quantile_bits = 0;          // width of [q_low, q_high]
-};
-
 struct TrainResult {
   QuantizedModel model;
   double float_test_accuracy = 0;
@@ -144,19 +142,8 @@ struct TrainCallbacks {
 TrainResult train_mlp(const ImageDataset& train, const ImageDataset& test, const TrainConfig& cfg,
                       const TrainCallbacks& callbacks);
 
-// Fraction of `data` that `model` classifies correctly, through lower_model and the
-// compiler's clear evaluator (pixels/255 quantized by quantize_input).
-double quantized_accuracy(const QuantizedModel& model, const ImageDataset& data);
-
-// The same for a two-dense-layer model by a fast integer path (Eigen), with identical
-// results for the models train_mlp exports.
-double fast_quantized_accuracy(const QuantizedModel& model, const ImageDataset& data);
-
-// fc1 accumulator statistics of a train_mlp model over `data`.
-AccumulatorRange fc1_accumulator_range(const QuantizedModel& model, const ImageDataset& data);
-
 // The sidecar of a trained model (config, seed, history, accuracies, accumulator range) as
-// JSON; `float_accuracy` and `quantized_accuracy` are top-level fields.
+// JSON; `float_accuracy` and `quantized_accuracy` are top-level fields (models/train_report.cpp).
 std::string train_report_json(const TrainConfig& cfg, const TrainResult& result,
                               const std::string& dataset);
 
