@@ -19,9 +19,9 @@
 #include "core/lookup_table.hpp"
 #include "core/lookup_table_file.hpp"
 #include "core/server_key.hpp"
-#include "tests/files_cli/cli_runner.hpp"
-#include "tests/files_cli/file_test_support.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/cli_runner.hpp"
+#include "tests/support/file_test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

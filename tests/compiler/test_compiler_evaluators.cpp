@@ -6,8 +6,8 @@
 #include "compiler/compile.hpp"
 #include "compiler/execute.hpp"
 #include "compiler/simulate.hpp"
-#include "random_circuits.hpp"
-#include "test_support.hpp"
+#include "tests/support/random_circuits.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe::testing {
 namespace {

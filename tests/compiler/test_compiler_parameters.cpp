@@ -16,8 +16,8 @@
 #include "compiler/security.hpp"
 #include "compiler/simulate.hpp"
 #include "core/file_format.hpp"
-#include "random_circuits.hpp"
-#include "test_support.hpp"
+#include "tests/support/random_circuits.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe::testing {
 namespace {

@@ -7,7 +7,7 @@
 #include "core/decomposition.hpp"
 #include "core/errors.hpp"
 #include "core/parameters.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

@@ -30,7 +30,7 @@
 #include "core/polynomial.hpp"
 #include "core/sample_extract.hpp"
 #include "core/server_key.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

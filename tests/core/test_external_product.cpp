@@ -21,7 +21,7 @@
 #include "core/noise.hpp"
 #include "core/polynomial.hpp"
 #include "core/sample_extract.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

@@ -23,8 +23,8 @@
 #include "core/lookup_table_file.hpp"
 #include "core/pbs.hpp"
 #include "core/server_key.hpp"
-#include "tests/files_cli/file_test_support.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/file_test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

@@ -10,7 +10,7 @@
 #include "core/gates.hpp"
 #include "core/parameters.hpp"
 #include "core/server_key.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

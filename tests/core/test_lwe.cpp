@@ -13,7 +13,7 @@
 #include "core/lwe_encryption.hpp"
 #include "core/polynomial.hpp"
 #include "core/random.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

@@ -31,7 +31,7 @@
 #include "core/parameters.hpp"
 #include "core/pbs.hpp"
 #include "core/polynomial.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

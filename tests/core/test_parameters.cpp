@@ -8,7 +8,7 @@
 
 #include "core/noise.hpp"
 #include "core/parameters.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

@@ -21,7 +21,7 @@
 #include "core/parameters.hpp"
 #include "core/pbs.hpp"
 #include "core/server_key.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

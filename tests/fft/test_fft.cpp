@@ -10,7 +10,7 @@
 
 #include "core/polynomial.hpp"
 #include "fft/negacyclic_fft.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {

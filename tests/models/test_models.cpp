@@ -12,7 +12,7 @@
 #include "models/lowering.hpp"
 #include "models/model_file.hpp"
 #include "models/samples.hpp"
-#include "test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/files_cli/cli_runner.hpp"
+#include "tests/support/cli_runner.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "tests/files_cli/file_test_support.hpp"
+#include "tests/support/file_test_support.hpp"
 
 extern char** environ;
 

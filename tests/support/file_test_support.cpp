@@ -1,4 +1,4 @@
-#include "tests/files_cli/file_test_support.hpp"
+#include "tests/support/file_test_support.hpp"
 
 #include <sodium.h>
 #include <stdlib.h>

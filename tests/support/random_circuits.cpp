@@ -1,4 +1,4 @@
-#include "random_circuits.hpp"
+#include "tests/support/random_circuits.hpp"
 
 namespace lutfhe::testing {
 

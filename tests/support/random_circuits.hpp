@@ -6,7 +6,7 @@
 
 #include "compiler/clear_evaluator.hpp"
 #include "compiler/ir.hpp"
-#include "test_support.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe::testing {
 

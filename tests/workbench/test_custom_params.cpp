@@ -20,9 +20,9 @@
 #include "core/parameter_file.hpp"
 #include "core/pbs.hpp"
 #include "core/server_key.hpp"
-#include "tests/files_cli/cli_runner.hpp"
-#include "tests/files_cli/file_test_support.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/cli_runner.hpp"
+#include "tests/support/file_test_support.hpp"
+#include "tests/support/test_support.hpp"
 #include "workbench/param_options.hpp"
 #include "workbench/param_report.hpp"
 

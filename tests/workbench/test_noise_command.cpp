@@ -10,8 +10,8 @@
 
 #include "core/noise_measurement.hpp"
 #include "core/parameters.hpp"
-#include "tests/files_cli/cli_runner.hpp"
-#include "tests/test_support.hpp"
+#include "tests/support/cli_runner.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace lutfhe {
 namespace {
