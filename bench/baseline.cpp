@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "bench/bench_driver.hpp"
+#include "core/json_text.hpp"
+#include "core/text_file.hpp"
 
 namespace lutfhe::bench {
 namespace {
@@ -51,7 +53,7 @@ BenchRecord record_from(const rapidjson::Value& v, const std::string& where) {
 }
 
 void parse_document(rapidjson::Document& doc, std::string_view text, const std::string& where) {
-  doc.Parse(text.data(), text.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     throw UsageError(where + ": invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) +
                      ": " + rapidjson::GetParseError_En(doc.GetParseError()));
@@ -66,8 +68,12 @@ std::vector<BenchRecord> parse_bench_records(std::string_view text, std::string_
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return records;
   // A whole-file array, or a sweep.json object with a "points" array; else JSON lines.
+  if (const std::size_t at = json_nesting_exceeded_at(text); at != std::string_view::npos) {
+    throw UsageError(name + ": JSON nested more than " + std::to_string(kMaxJsonDepth) +
+                     " levels deep at offset " + std::to_string(at));
+  }
   rapidjson::Document whole;
-  whole.Parse(text.data(), text.size());
+  whole.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   const bool is_sweep = !whole.HasParseError() && whole.IsObject() && whole.HasMember("points") &&
                         whole["points"].IsArray();
   if (text[first] == '[' || is_sweep) {
@@ -103,11 +109,8 @@ std::vector<BenchRecord> parse_bench_records(std::string_view text, std::string_
 }
 
 std::vector<BenchRecord> read_bench_records(const std::filesystem::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw UsageError("bench: cannot read baseline file " + path.string());
-  std::ostringstream s;
-  s << f.rdbuf();
-  return parse_bench_records(s.str(), path.string());
+  return parse_bench_records(read_file_limited(path, kMaxModelFileBytes, "a benchmark record file"),
+                             path.string());
 }
 
 const BenchRecord* find_matching_record(const std::vector<BenchRecord>& records,

@@ -530,7 +530,7 @@ void add_demo_command(CLI::App& app, Action& action) {
   cmd->add_option("--dir", o->dir, "Working directory for model/, client/ and server/");
   cmd->add_option("--model", o->model, "Use this model file instead of training");
   cmd->add_option("--count", o->count, "Encrypted test images (default 10)");
-  cmd->add_option("--threads", o->threads, "Server threads (0: all cores)");
+  add_threads_option(cmd, o->threads, "Server threads");
   cmd->add_option("--single-thread-images", o->single_thread_images,
                   "Images re-evaluated with one thread for the 1-thread latency (default 2)");
   cmd->add_option("--calibration", o->calibration,

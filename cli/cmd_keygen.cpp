@@ -56,9 +56,8 @@ int run_keygen(const KeygenOptions& o) {
     EncryptionRandomness rng = EncryptionRandomness::from_os();
     return generate_evaluation_key(client, rng, bar.callback());
   }();
-  // The large public file first: if it cannot be written, no orphan secret is left behind.
-  save_evaluation_key(o.server_key, eval, o.seeded);
-  save_client_key(o.client_key, client);
+  // Both files or neither: a failed write leaves the previous pair as it was.
+  save_key_pair(o.client_key, client, o.server_key, eval, o.seeded);
   return 0;
 }
 

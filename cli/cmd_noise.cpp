@@ -252,8 +252,7 @@ void add_noise_command(CLI::App& app, Action& action) {
   cmd->add_option("--samples", o->samples, "Samples per stage (and bootstraps)")
       ->check(CLI::Range(std::size_t{2}, std::size_t{100'000'000}));
   cmd->add_option("--seed", o->seed, "Seed of every key, message and mask (reproducible runs)");
-  cmd->add_option("--threads", o->threads, "Threads for the bootstraps (0: OpenMP default)")
-      ->check(CLI::Range(0, 1024));
+  add_threads_option(cmd, o->threads, "Threads for the bootstraps");
   cmd->add_option("--keys", o->keys,
                   "Independent key sets the key-dependent stages are spread over (the model "
                   "averages over keys)")

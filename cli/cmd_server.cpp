@@ -211,7 +211,7 @@ void add_lut_command(CLI::App& app, Action& action) {
       ->required();
   cmd->add_option("--out", o->out, "Ciphertext file to write")->required();
   cmd->add_option("--out-bits", o->out_bits, "Message bits of the outputs (default: the input's)");
-  cmd->add_option("--threads", o->threads, "OpenMP threads (0: all cores)");
+  add_threads_option(cmd, o->threads, "OpenMP threads");
   add_quiet_flag(cmd, o->quiet);
   cmd->callback([&action, o] { action = [o] { return run_lut(*o); }; });
 }
@@ -226,7 +226,7 @@ void add_gate_command(CLI::App& app, Action& action) {
   cmd->add_option("--b", o->b, "Second input");
   cmd->add_option("--c", o->c, "Third input (mux only)");
   cmd->add_option("--out", o->out, "Ciphertext file to write")->required();
-  cmd->add_option("--threads", o->threads, "OpenMP threads (0: all cores)");
+  add_threads_option(cmd, o->threads, "OpenMP threads");
   add_quiet_flag(cmd, o->quiet);
   cmd->callback([&action, o] { action = [o] { return run_gate(*o); }; });
 }

@@ -197,8 +197,7 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->add_option("--seed", cfg.seed,
                   "Random seed (default 1); same seed and threads give "
                   "the same model file");
-  cmd->add_option("--threads", cfg.threads,
-                  "OpenMP threads (default 1, fastest on a busy machine; 0: all cores)");
+  add_threads_option(cmd, cfg.threads, "OpenMP threads (default 1, fastest on a busy machine)");
   cmd->add_option("--train-count", o->train_count, "Use the first N training images (0: all)");
   cmd->add_option("--test-count", o->test_count, "Use the first N test images (0: all)");
   add_quiet_flag(cmd, o->quiet);

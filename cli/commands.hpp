@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace lutfhe::cli {
 
@@ -21,6 +22,9 @@ void add_bench_command(CLI::App& app, Action& action);    // cmd_bench.cpp
 void add_train_command(CLI::App& app, Action& action);    // cmd_train.cpp
 void add_demo_command(CLI::App& app, Action& action);     // cmd_demo.cpp
 void add_noise_command(CLI::App& app, Action& action);    // cmd_noise.cpp
+
+// --threads T for every command that runs OpenMP loops: 0 (all cores) to kMaxThreads.
+void add_threads_option(CLI::App* sub, int& threads, const std::string& help);
 
 // Every subcommand accepts --quiet (no progress bars).
 inline void add_quiet_flag(CLI::App* sub, bool& quiet) {

@@ -133,13 +133,22 @@ int run_compile(const CompileCommand& c) {
   const auto options =
       compile_options(c.p_error, c.global_p_error, c.rounding_bits, c.params, c.rounding);
   const std::filesystem::path dir(c.out);
+  // Checked before the (long) compilation, created only after it succeeded: a failed compile
+  // leaves nothing behind.
   std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    if (!std::filesystem::is_directory(dir, ec)) {
+      throw UsageError("--out " + c.out + ": exists and is not a directory");
+    }
+    require_writable_output(dir / "client.spec", "--out");
+  } else {
+    require_writable_output(dir, "--out");
+  }
+  const CompiledModel m = compile_model(c.model, c.calibration, c.count, options, c.import);
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir)) {
     throw UsageError("--out " + c.out + ": cannot create the directory");
   }
-  require_writable_output(dir / "client.spec", "--out");
-  const CompiledModel m = compile_model(c.model, c.calibration, c.count, options, c.import);
   compiler::save_client_spec(dir / "client.spec", m.spec);
   compiler::save_server_circuit(dir / "server.circuit", m.result.compiled);
   const std::string report = "model: " + c.model + "\n" + m.result.report.text();
@@ -162,6 +171,8 @@ int run_server(const RunCommand& c) {
   if (c.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
   require_writable_output(c.out, "--out");
   require_distinct(c.out, "--out", c.in, "--in");
+  require_distinct(c.out, "--out", c.server_key, "--server-key");
+  require_distinct(c.out, "--out", c.circuit, "--circuit");
   const compiler::CompiledCircuit circuit = compiler::load_server_circuit(c.circuit);
   CiphertextBatch in = load_ciphertexts(c.in);
   if (parameter_fingerprint(in.params) != parameter_fingerprint(circuit.params)) {
@@ -292,6 +303,9 @@ ParameterSet parameters_for_spec(const std::string& spec_path) {
 
 int encrypt_with_spec(const SpecEncryptOptions& o) {
   require_writable_output(o.out, "--out");
+  require_distinct(o.out, "--out", o.spec, "--spec");
+  require_distinct(o.out, "--out", o.client_key, "--client-key");
+  require_distinct(o.out, "--out", o.input, "--input");
   const ClientSpec spec = compiler::load_client_spec(o.spec);
   const ClientKey key = load_client_key(o.client_key);
   if (parameter_fingerprint(key.parameters()) != parameter_fingerprint(spec.params)) {
@@ -367,7 +381,7 @@ void add_compiler_commands(CLI::App& app, Action& action) {
     cmd->add_option("--server-key", o->server_key, "Evaluation key")->required();
     cmd->add_option("--in", o->in, "Encrypted samples from 'lutfhe encrypt --spec'")->required();
     cmd->add_option("--out", o->out, "Encrypted results to write")->required();
-    cmd->add_option("--threads", o->threads, "OpenMP threads (0: all cores)");
+    add_threads_option(cmd, o->threads, "OpenMP threads");
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o, &action] { action = [o] { return run_server(*o); }; });
   }
@@ -385,7 +399,7 @@ void add_compiler_commands(CLI::App& app, Action& action) {
     workbench::add_param_options(cmd, o->params,
                                  "A parameter set (name or .json file) instead of the search");
     cmd->add_option("--p-error", o->p_error, "Failure probability per bootstrap");
-    cmd->add_option("--threads", o->threads, "OpenMP threads for execute (0: all cores)");
+    add_threads_option(cmd, o->threads, "OpenMP threads for execute");
     cmd->add_flag("--inject-noise", o->inject_noise,
                   "simulate: add the noise model's error to every bootstrap (test data only)");
     add_import_options(cmd, o->import);

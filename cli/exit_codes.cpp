@@ -3,7 +3,9 @@
 #include <new>
 #include <ostream>
 
+#include "cli/commands.hpp"
 #include "core/file_format.hpp"
+#include "core/parallel.hpp"
 
 namespace lutfhe::cli {
 
@@ -44,6 +46,12 @@ int run_reporting_errors(const std::function<int()>& body, std::ostream& err) {
   } catch (...) {
     return internal("unknown exception");
   }
+}
+
+void add_threads_option(CLI::App* sub, int& threads, const std::string& help) {
+  sub->add_option("--threads", threads,
+                  help + " (0: all cores, at most " + std::to_string(kMaxThreads) + ")")
+      ->check(CLI::Range(0, kMaxThreads));
 }
 
 }  // namespace lutfhe::cli

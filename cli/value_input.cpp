@@ -1,10 +1,10 @@
 #include "cli/value_input.hpp"
 
+#include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <iostream>
 
 #include "cli/exit_codes.hpp"
+#include "core/text_file.hpp"
 
 namespace lutfhe::cli {
 namespace {
@@ -51,21 +51,15 @@ std::vector<std::uint64_t> parse_integer_list(const std::string& text, const std
 }
 
 std::vector<std::uint64_t> read_integer_file(const std::filesystem::path& path) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (path != "-") {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
-      throw UsageError(path.string() + ": is a directory, not a file of integers");
-    }
-    file.open(path);
-    if (!file) throw UsageError(path.string() + ": cannot open for reading");
-    in = &file;
-  }
+  const std::string text = read_file_limited(path, kMaxValueFileBytes, "a file of integers");
   std::vector<std::uint64_t> values;
-  std::string line;
-  for (std::size_t number = 1; std::getline(*in, line); ++number) {
-    const std::string item = trim(line);
+  std::size_t number = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    ++number;
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string item = trim(text.substr(start, end - start));
+    start = end + 1;
     if (item.empty() || item[0] == '#') continue;
     std::uint64_t v = 0;
     if (!parse_u64(item, v)) {
@@ -74,7 +68,6 @@ std::vector<std::uint64_t> read_integer_file(const std::filesystem::path& path) 
     }
     values.push_back(v);
   }
-  if (in->bad()) throw UsageError(path.string() + ": read error");
   return values;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "compiler/bootstrap_tables.hpp"
 #include "compiler/fhe_plan.hpp"
 #include "core/encoding.hpp"
 #include "core/errors.hpp"
@@ -45,9 +46,13 @@ class Reader {
     const auto rank = count(8, what);
     if (rank < 1 || rank > 8) fail(std::string(what) + ": rank " + std::to_string(rank));
     Shape s(rank);
+    std::size_t elements = 1;
     for (auto& d : s) {
       d = get<std::uint64_t>();
       if (d < 1 || d > (1U << 26)) fail(std::string(what) + ": dimension " + std::to_string(d));
+      if (__builtin_mul_overflow(elements, d, &elements) || elements > (std::size_t{1} << 26)) {
+        fail(std::string(what) + ": " + to_string(s) + " has more than 2^26 elements");
+      }
     }
     return s;
   }
@@ -95,6 +100,11 @@ ClientTensor get_tensor_info(Reader& r) {
   }
   if (!std::isfinite(t.quantization.scale) || t.quantization.scale <= 0.0) {
     r.fail("tensor '" + t.name + "': quantization scale must be finite and positive");
+  }
+  constexpr std::int64_t kMaxMagnitude = std::int64_t{1} << 62;
+  if (t.range.lo < -kMaxMagnitude || t.range.hi > kMaxMagnitude ||
+      t.quantization.zero_point < -kMaxMagnitude || t.quantization.zero_point > kMaxMagnitude) {
+    r.fail("tensor '" + t.name + "': range or zero point beyond ±2^62");
   }
   return t;
 }
@@ -204,6 +214,17 @@ ClientSpec load_client_spec(const std::filesystem::path& path) {
     const auto outputs = r.count(64, "outputs");
     for (std::uint64_t i = 0; i < outputs; ++i) out->outputs.push_back(get_tensor_info(r));
     if (out->inputs.empty() || out->outputs.empty()) r.fail("a spec needs inputs and outputs");
+    // One sample's values, in and out, sized before any batch is made from the spec.
+    const auto too_many = [](const std::vector<Shape>& shapes) {
+      std::size_t total = 0;
+      for (const Shape& shape : shapes) {
+        if (__builtin_add_overflow(total, element_count(shape), &total)) return true;
+      }
+      return total > (std::size_t{1} << 26);
+    };
+    if (too_many(out->input_shapes()) || too_many(out->output_shapes())) {
+      r.fail("a sample would hold more than 2^26 values");
+    }
   });
   return std::move(*out);
 }
@@ -265,6 +286,8 @@ CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
     if (outputs == 0) r.fail("the circuit has no outputs");
     try {
       for (std::uint64_t i = 0; i < outputs; ++i) circuit.mark_output(r.get<std::uint32_t>());
+      // The whole circuit, its work budget included, before anything is planned.
+      circuit.validate();
       for (NodeId id = 0; id < circuit.size(); ++id) {
         const Node& n = circuit.node(id);
         if (n.op == OpKind::kLookup && n.round_bits > 40) r.fail("round bits out of range");
@@ -280,6 +303,7 @@ CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
       out.emplace(CompiledCircuit{std::move(circuit), std::move(plan.plans), std::move(plan.sites),
                                   std::move(params), rounding_bits,
                                   static_cast<RoundingMode>(mode)});
+      check_bootstrap_table_memory(*out);
     } catch (const InvalidArgument& e) {
       r.fail(e.what());
     }

@@ -2,9 +2,36 @@
 
 #include "core/lookup_table.hpp"
 
+#include <string>
+
+#include "core/errors.hpp"
+
 namespace lutfhe::compiler {
 
+std::size_t bootstrap_table_count(const CompiledCircuit& compiled) {
+  std::size_t count = 0;
+  const auto& nodes = compiled.circuit.nodes();
+  for (NodeId id = 0; id < nodes.size(); ++id) {
+    const NodePlan& p = compiled.plans.at(id);
+    if (!p.live || (nodes[id].op != OpKind::kLookup && nodes[id].op != OpKind::kRound)) continue;
+    for (unsigned c : p.lookup.chunks) count += c >= 2 ? 2 : 1;
+    if (nodes[id].op == OpKind::kLookup) count += p.lookup.tables.size();
+  }
+  return count;
+}
+
+void check_bootstrap_table_memory(const CompiledCircuit& compiled) {
+  const std::size_t count = bootstrap_table_count(compiled);
+  const std::size_t bytes_each = compiled.params.N.value() * sizeof(Torus);
+  if (count > kMaxBootstrapTableBytes / bytes_each) {
+    throw LimitExceeded("the circuit needs " + std::to_string(count) + " test polynomials of " +
+                        std::to_string(bytes_each) + " bytes, more than the limit of " +
+                        std::to_string(kMaxBootstrapTableBytes >> 20) + " MiB");
+  }
+}
+
 BootstrapTables build_bootstrap_tables(const CompiledCircuit& compiled) {
+  check_bootstrap_table_memory(compiled);
   const auto& nodes = compiled.circuit.nodes();
   const PolynomialSize big_n = compiled.params.N;
   BootstrapTables out;

@@ -29,6 +29,16 @@ struct BootstrapTables {
   std::vector<NodeTables> nodes;  // index = node id (empty for other nodes)
 };
 
+// Test polynomials (N torus values each) may take at most this much memory, far above what the
+// models lutfhe compiles need (the MNIST MLP: 8 MiB at N = 8192).
+inline constexpr std::size_t kMaxBootstrapTableBytes = std::size_t{256} << 20;
+
+// How many test polynomials build_bootstrap_tables makes, from the plans alone.
+std::size_t bootstrap_table_count(const CompiledCircuit& compiled);
+// LimitExceeded when they would take more than kMaxBootstrapTableBytes.
+void check_bootstrap_table_memory(const CompiledCircuit& compiled);
+
+// LimitExceeded as check_bootstrap_table_memory, before anything is built.
 BootstrapTables build_bootstrap_tables(const CompiledCircuit& compiled);
 
 }  // namespace lutfhe::compiler

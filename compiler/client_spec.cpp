@@ -64,7 +64,9 @@ std::int64_t quantize(double x, const ClientTensor& t) {
 }
 
 double dequantize(std::int64_t q, const ClientTensor& t) {
-  return t.quantization.scale * static_cast<double>(q - t.quantization.zero_point);
+  // In doubles: the difference of two int64 values may overflow an int64.
+  return t.quantization.scale *
+         (static_cast<double>(q) - static_cast<double>(t.quantization.zero_point));
 }
 
 Sample quantize_sample(const ClientSpec& spec, std::span<const double> reals) {

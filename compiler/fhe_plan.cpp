@@ -147,14 +147,21 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
     } else if (is_linear(n.op)) {
       const Shape& in0 = nodes[n.inputs[0]].shape;
       NoiseExpr worst;
+      // Σ w² per input slot, then the slot's noise scaled by it (the scales are per node).
+      double scale_factor[2] = {0.0, 0.0};
+      for (std::size_t slot = 0; slot < n.inputs.size(); ++slot) {
+        scale_factor[slot] =
+            std::exp2(2.0 * (p.scale_log2 - plan.plans[n.inputs[slot]].scale_log2));
+      }
       for (std::size_t e = 0; e < count; ++e) {
-        NoiseExpr sum;
+        double squares[2] = {0.0, 0.0};
         for_each_linear_term(n, in0, e, [&](std::size_t slot, std::size_t, std::int64_t w) {
-          const NodePlan& src = plan.plans[n.inputs[slot]];
-          const double factor = static_cast<double>(w) * static_cast<double>(w) *
-                                std::exp2(2.0 * (p.scale_log2 - src.scale_log2));
-          sum += src.noise.scaled(factor);
+          squares[slot] += static_cast<double>(w) * static_cast<double>(w);
         });
+        NoiseExpr sum;
+        for (std::size_t slot = 0; slot < n.inputs.size(); ++slot) {
+          sum += plan.plans[n.inputs[slot]].noise.scaled(squares[slot] * scale_factor[slot]);
+        }
         worst = worst.max(sum);
       }
       p.noise = worst;
@@ -196,18 +203,23 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
                           element_count(nodes[o].shape)});
   }
 
-  // Tables of the final lookups (bounded: a stored circuit must not make us allocate without
-  // limit).
+  // Tables of the final lookups, sized before anything is allocated (a stored circuit must
+  // not make us allocate without limit).
   std::size_t total_entries = 0;
+  for (NodeId i = 0; i < nodes.size(); ++i) {
+    const Node& n = nodes[i];
+    if (!live[i] || n.op != OpKind::kLookup) continue;
+    const std::size_t size = std::size_t{1} << plan.plans[i].lookup.table_bits;
+    total_entries += size * n.functions.size();
+    if (total_entries > kMaxTableEntries) {
+      throw InvalidArgument(describe(circuit, i) + ": the circuit's tables exceed 2^24 entries");
+    }
+  }
   for (NodeId i = 0; i < nodes.size(); ++i) {
     const Node& n = nodes[i];
     if (!live[i] || n.op != OpKind::kLookup) continue;
     LookupPlan& lp = plan.plans[i].lookup;
     const std::size_t size = std::size_t{1} << lp.table_bits;
-    total_entries += size * n.functions.size();
-    if (total_entries > (std::size_t{1} << 27)) {
-      throw InvalidArgument(describe(circuit, i) + ": the circuit's tables exceed 2^27 entries");
-    }
     const std::int64_t step = std::int64_t{1} << lp.round_bits;
     for (const LookupFunction& f : n.functions) {
       std::vector<std::int64_t> values(size);

@@ -9,6 +9,9 @@
 
 namespace lutfhe::compiler {
 
+// At most this many entries in all the final tables of a circuit (the MNIST MLP has 2^14).
+inline constexpr std::size_t kMaxTableEntries = std::size_t{1} << 24;
+
 struct Plan {
   std::vector<NodePlan> plans;
   std::vector<NoiseSite> sites;

@@ -192,7 +192,7 @@ NodeId Circuit::push(Node node) {
 NodeId Circuit::append(Node n) {
   const NodeId id = push(std::move(n));
   try {
-    validate();
+    validate_node(id);
   } catch (...) {
     nodes_.pop_back();
     throw;
@@ -323,9 +323,9 @@ NodeId Circuit::round(NodeId x, unsigned bits, std::string name) {
 
 void Circuit::mark_output(NodeId x) {
   node(x);
-  if (std::find(outputs_.begin(), outputs_.end(), x) != outputs_.end()) {
-    throw InvalidArgument(describe(*this, x) + " is already an output");
-  }
+  if (is_output_.size() <= x) is_output_.resize(nodes_.size(), false);
+  if (is_output_[x]) throw InvalidArgument(describe(*this, x) + " is already an output");
+  is_output_[x] = true;
   outputs_.push_back(x);
 }
 
@@ -336,7 +336,21 @@ std::string describe(const Circuit& circuit, NodeId id) {
 }
 
 void Circuit::validate() const {
-  for (NodeId id = 0; id < nodes_.size(); ++id) {
+  for (NodeId id = 0; id < nodes_.size(); ++id) validate_node(id);
+  for (NodeId out : outputs_) {
+    require(out < nodes_.size(), "output " + std::to_string(out) + " does not exist");
+  }
+  const CircuitWork work = circuit_work(*this);
+  require(work.elements <= kMaxCircuitElements,
+          "the circuit has " + std::to_string(work.elements) +
+              " tensor elements in all, more than the limit of 2^24");
+  require(work.linear_terms <= kMaxCircuitLinearTerms,
+          "the circuit's linear nodes have " + std::to_string(work.linear_terms) +
+              " terms in all, more than the limit of 2^27");
+}
+
+void Circuit::validate_node(NodeId id) const {
+  {
     const Node& n = nodes_[id];
     const std::string where = describe(*this, id) + ": ";
     require(static_cast<std::uint8_t>(n.op) <= kLastOpKind, where + "unknown op");
@@ -419,9 +433,51 @@ void Circuit::validate() const {
         break;
     }
   }
-  for (NodeId out : outputs_) {
-    require(out < nodes_.size(), "output " + std::to_string(out) + " does not exist");
+}
+
+std::size_t linear_term_count(const Node& n, const Shape& in0) {
+  const std::size_t numel = element_count(n.shape);
+  std::size_t per_element = 0;
+  switch (n.op) {
+    case OpKind::kAdd:
+    case OpKind::kSub:
+      per_element = 2;
+      break;
+    case OpKind::kAddConstant:
+    case OpKind::kMulConstant:
+      per_element = 1;
+      break;
+    case OpKind::kDense:
+      per_element = element_count(in0);
+      break;
+    case OpKind::kConv2d:
+      per_element = checked_mul(in0.at(0), checked_mul(n.conv.kernel_h, n.conv.kernel_w));
+      break;
+    case OpKind::kSumPool:
+      per_element = checked_mul(n.pool.kernel_h, n.pool.kernel_w);
+      break;
+    case OpKind::kInput:
+    case OpKind::kLookup:
+    case OpKind::kRound:
+      return 0;
   }
+  return checked_mul(numel, per_element);
+}
+
+CircuitWork circuit_work(const Circuit& circuit) {
+  CircuitWork w;
+  const auto add = [](std::size_t a, std::size_t b) {
+    std::size_t out = 0;
+    return __builtin_add_overflow(a, b, &out) ? SIZE_MAX : out;
+  };
+  for (const Node& n : circuit.nodes()) {
+    w.elements = add(w.elements, checked_count(n.shape));
+    if (is_linear(n.op)) {
+      w.linear_terms =
+          add(w.linear_terms, linear_term_count(n, circuit.node(n.inputs.at(0)).shape));
+    }
+  }
+  return w;
 }
 
 }  // namespace lutfhe::compiler

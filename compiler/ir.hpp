@@ -166,17 +166,39 @@ class Circuit {
   // Input nodes in creation order (the order in which samples supply them).
   std::vector<NodeId> inputs() const;
 
-  // Checks every node (input ids, shapes, weight counts, functions). Throws InvalidArgument
-  // naming the node.
+  // Checks every node (input ids, shapes, weight counts, functions) and the circuit's work
+  // budget (circuit_work). Throws InvalidArgument naming the node.
   void validate() const;
-  // Adds a node that is already complete (used by loaders); validates it.
+  // Checks one node against the nodes before it.
+  void validate_node(NodeId id) const;
+  // Adds a node that is already complete (used by loaders); validates it (only it: a loader
+  // calls validate() once at the end).
   NodeId append(Node node);
 
  private:
   NodeId push(Node node);
   std::vector<Node> nodes_;
   std::vector<NodeId> outputs_;
+  std::vector<bool> is_output_;  // by node id (grown as outputs are marked)
 };
+
+// What evaluating a circuit touches, computed from shapes and attributes alone (so that a
+// loaded circuit is sized before any work is done): tensor elements of all nodes, and the
+// terms of all linear nodes (for a dense node outputs × inputs, for a convolution outputs ×
+// channels × kernel). Sums saturate at SIZE_MAX.
+struct CircuitWork {
+  std::size_t elements = 0;
+  std::size_t linear_terms = 0;
+};
+CircuitWork circuit_work(const Circuit& circuit);
+// The terms of one linear node (0 for the others); `in0` is the shape of its first input.
+std::size_t linear_term_count(const Node& n, const Shape& in0);
+
+// Limits of a circuit (Circuit::validate): far above the models lutfhe compiles (the MNIST
+// MLP has about 10^5 terms and 10^3 elements), far below what would keep a server busy for
+// hours.
+inline constexpr std::size_t kMaxCircuitElements = std::size_t{1} << 24;
+inline constexpr std::size_t kMaxCircuitLinearTerms = std::size_t{1} << 27;
 
 // "node 7 (dense 'fc1')"
 std::string describe(const Circuit& circuit, NodeId id);

@@ -59,9 +59,15 @@ CiphertextPrologue read_ciphertext_prologue(InArchive& ar, std::istream& is, con
 
 void require_same_key(const std::filesystem::path& what, const ParameterSet& file_params,
                       const KeyId& file_key, const ParameterSet& params, const KeyId& key) {
-  if (parameter_fingerprint(file_params) != parameter_fingerprint(params)) {
+  const Digest file_fp = parameter_fingerprint(file_params);
+  const Digest fp = parameter_fingerprint(params);
+  if (file_fp != fp) {
+    // Two sets may share a name (custom files): then the fingerprints tell them apart.
+    const bool same_name = file_params.name == params.name;
     throw KeyMismatch(where(what) + "is for parameter set " + file_params.name +
-                      ", the key is for " + params.name);
+                      (same_name ? " (fingerprint " + to_hex(file_fp, 6) + ")" : "") +
+                      ", the key is for " + params.name +
+                      (same_name ? " (fingerprint " + to_hex(fp, 6) + ")" : ""));
   }
   if (file_key != key) {
     throw KeyMismatch(where(what) + "was made with key " + to_hex(file_key, 6) + ", this key is " +

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "core/errors.hpp"
 #include "core/file_payload.hpp"
 #include "core/secure_memory.hpp"
 
@@ -30,9 +31,9 @@ SecureVector<Torus> get_bits(InArchive& ar, std::size_t count) {
 
 using namespace payload;
 
-void save_client_key(const std::filesystem::path& path, const ClientKey& key) {
+void write_client_key(AtomicFile& out, const ClientKey& key) {
   const ParameterSet& p = key.parameters();
-  write_object_file(path, make_header(ObjectKind::kClientKey, p, key.key_id(), 0), true,
+  write_object_file(out, make_header(ObjectKind::kClientKey, p, key.key_id(), 0),
                     [&](std::ostream& os) {
                       OutArchive ar(os);
                       put_params(ar, p);
@@ -40,6 +41,25 @@ void save_client_key(const std::filesystem::path& path, const ClientKey& key) {
                       put_bits(ar, key.small_key().bits());
                       put_bits(ar, key.glwe_key().bits());
                     });
+}
+
+void save_client_key(const std::filesystem::path& path, const ClientKey& key) {
+  AtomicFile out(path, true);
+  write_client_key(out, key);
+  out.commit();
+}
+
+void save_key_pair(const std::filesystem::path& client_path, const ClientKey& client,
+                   const std::filesystem::path& evaluation_path, const EvaluationKey& evaluation,
+                   bool seeded) {
+  if (evaluation.key_id != client.key_id()) {
+    throw KeyMismatch("save_key_pair: the evaluation key was not made from this client key");
+  }
+  AtomicFile eval_file(evaluation_path, false);
+  write_evaluation_key(eval_file, evaluation, seeded);
+  AtomicFile client_file(client_path, true);
+  write_client_key(client_file, client);
+  commit_together({&eval_file, &client_file});
 }
 
 ClientKey load_client_key(const std::filesystem::path& path) {

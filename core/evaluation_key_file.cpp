@@ -93,7 +93,7 @@ std::uint64_t evaluation_key_body_bytes(const ParameterSet& p, bool seeded) {
   return (seeded ? sizeof(Seed) : 0) + 8 * (ks_values + bsk_values);
 }
 
-void save_evaluation_key(const std::filesystem::path& path, const EvaluationKey& key, bool seeded) {
+void write_evaluation_key(AtomicFile& out, const EvaluationKey& key, bool seeded) {
   if (seeded && !key.mask_seed) {
     throw InvalidArgument(
         "this evaluation key was not generated from a mask seed; it can only "
@@ -101,7 +101,7 @@ void save_evaluation_key(const std::filesystem::path& path, const EvaluationKey&
   }
   const ParameterSet& p = key.params;
   write_object_file(
-      path, make_header(ObjectKind::kEvaluationKey, p, key.key_id, seeded ? kFlagSeeded : 0), false,
+      out, make_header(ObjectKind::kEvaluationKey, p, key.key_id, seeded ? kFlagSeeded : 0),
       [&](std::ostream& os) {
         OutArchive ar(os);
         put_params(ar, p);
@@ -128,6 +128,12 @@ void save_evaluation_key(const std::filesystem::path& path, const EvaluationKey&
           }
         }
       });
+}
+
+void save_evaluation_key(const std::filesystem::path& path, const EvaluationKey& key, bool seeded) {
+  AtomicFile out(path, false);
+  write_evaluation_key(out, key, seeded);
+  out.commit();
 }
 
 EvaluationKey load_evaluation_key(const std::filesystem::path& path) {

@@ -5,6 +5,7 @@
 
 #include "core/errors.hpp"
 #include "core/glwe.hpp"
+#include "core/secure_memory.hpp"
 
 namespace lutfhe {
 
@@ -14,7 +15,7 @@ void encrypt_ggsw(GgswCiphertext& out, std::int64_t mu, const GlweSecretKey& key
   const std::size_t n = out.polynomial_size().value();
   const DecompositionParams d = out.decomposition();
   const std::size_t beta = d.base_log.value();
-  std::vector<Torus> message(n, 0);
+  SecureVector<Torus> message(n, 0);  // −μ·S: secret
   GlweCiphertext row{GlweDimension(k), PolynomialSize(n)};
   for (std::size_t block = 0; block <= k; ++block) {
     for (std::size_t level = 1; level <= d.levels.value(); ++level) {

@@ -4,6 +4,7 @@
 
 #include "core/errors.hpp"
 #include "core/polynomial.hpp"
+#include "core/secure_memory.hpp"
 
 namespace lutfhe {
 namespace {
@@ -38,7 +39,7 @@ void decrypt_glwe_phase(std::span<Torus> out, const GlweCiphertext& ct, const Gl
   const std::size_t n = ct.polynomial_size().value();
   require_equal(out.size(), n, "decrypt_glwe", "output length", "N");
   const NegacyclicFft& fft = NegacyclicFft::for_size(n);
-  std::vector<Torus> mask_times_key(n, 0);
+  SecureVector<Torus> mask_times_key(n, 0);  // Σ A_i·S_i: secret
   for (std::size_t i = 0; i < k; ++i) {
     multiply_add_binary(mask_times_key, ct.polynomial(i), key.polynomial(i), fft);
   }

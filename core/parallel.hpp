@@ -17,11 +17,21 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <string>
+
+#include "core/errors.hpp"
 
 namespace lutfhe {
 
-// The team size `threads` asks for.
+// The most threads any lutfhe loop or command accepts (OpenMP itself fails far above it).
+inline constexpr int kMaxThreads = 4096;
+
+// The team size `threads` asks for (≤ 0: OpenMP's default). InvalidArgument above kMaxThreads.
 inline int resolve_threads(int threads) {
+  if (threads > kMaxThreads) {
+    throw InvalidArgument("thread count " + std::to_string(threads) + " is above the limit of " +
+                          std::to_string(kMaxThreads));
+  }
   return threads > 0 ? threads : omp_get_max_threads();
 }
 

@@ -19,6 +19,7 @@
 #include "core/file_format.hpp"
 #include "core/hex.hpp"
 #include "core/json_text.hpp"
+#include "core/text_file.hpp"
 
 namespace lutfhe {
 namespace {
@@ -253,23 +254,6 @@ NoiseDistribution json_noise(const Value& v, std::string_view origin, std::strin
   fail(origin, field, "unknown noise kind '" + key + "'; " + expected);
 }
 
-std::string read_text_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw FileAccessError(path.string() + ": cannot open (" + std::strerror(errno) + ")");
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw FileAccessError(path.string() + ": read error");
-  std::string text = ss.str();
-  if (text.size() > (1u << 20)) {
-    throw ParameterFileError(path.string() +
-                             ": a parameter file is a small JSON object; this "
-                             "one is over 1 MiB");
-  }
-  return text;
-}
-
 }  // namespace
 
 bool ParameterOverrides::empty() const {
@@ -392,9 +376,15 @@ ParameterSet parameters_from_overrides(const ParameterOverrides& o, std::string_
 }
 
 ParameterSet parameters_from_json(std::string_view json, std::string_view origin) {
+  if (const std::size_t at = json_nesting_exceeded_at(json); at != std::string_view::npos) {
+    throw ParameterFileError(std::string(origin) + ": JSON nested more than " +
+                             std::to_string(kMaxJsonDepth) + " levels deep at offset " +
+                             std::to_string(at));
+  }
   rapidjson::Document doc;
   // Full precision: a standard deviation must read back bit for bit (it is in the fingerprint).
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
+  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag>(json.data(),
+                                                                                 json.size());
   if (doc.HasParseError()) {
     throw ParameterFileError(std::string(origin) + ": not valid JSON at offset " +
                              std::to_string(doc.GetErrorOffset()) + ": " +
@@ -444,7 +434,9 @@ ParameterSet parameters_from_json(std::string_view json, std::string_view origin
 }
 
 ParameterSet parameters_from_json_file(const std::filesystem::path& path) {
-  return parameters_from_json(read_text_file(path), path.string());
+  return parameters_from_json(
+      read_file_limited(path, kMaxParameterFileBytes, "a parameter file (a small JSON object)"),
+      path.string());
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/secure_memory.hpp"
 #include "fft/aligned.hpp"
 
 namespace lutfhe {
@@ -65,6 +66,11 @@ void multiply_add_binary(std::span<Torus> out, std::span<const Torus> a,
       out[t] += static_cast<Torus>(exact) << shift;
     }
   }
+  // Every buffer held the key, its transform or products with it.
+  secure_wipe(key_f.data(), key_f.size() * sizeof(Complex));
+  secure_wipe(limb_f.data(), limb_f.size() * sizeof(Complex));
+  secure_wipe(limb.data(), limb.size() * sizeof(double));
+  secure_wipe(product.data(), product.size() * sizeof(double));
 }
 
 }  // namespace lutfhe

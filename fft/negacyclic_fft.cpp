@@ -17,6 +17,7 @@
 #include <climits>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -60,17 +61,27 @@ void import_wisdom_once() {
   if (!path.empty()) fftw_import_wisdom_from_filename(path.c_str());  // absent file: no-op
 }
 
-// Written to a temporary name and renamed, so concurrent processes never see a partial file.
+// Written to a fresh temporary file (mkstemp: created exclusively, never through a link someone
+// else put there) and renamed, so concurrent processes never see a partial file.
 void export_wisdom() {
   const std::string path = wisdom_path();
   if (path.empty()) return;
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  if (fftw_export_wisdom_to_filename(tmp.c_str()) != 0) {
-    std::filesystem::rename(tmp, path, ec);
+  std::string tmp = path + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return;  // the cache is an optimisation: no wisdom file is no error
+  FILE* f = ::fdopen(fd, "w");
+  if (f == nullptr) {
+    ::close(fd);
+    std::filesystem::remove(tmp, ec);
+    return;
   }
-  if (ec) std::filesystem::remove(tmp, ec);
+  fftw_export_wisdom_to_file(f);
+  const bool written = std::fflush(f) == 0 && !std::ferror(f);
+  std::fclose(f);
+  if (written) std::filesystem::rename(tmp, path, ec);
+  if (!written || ec) std::filesystem::remove(tmp, ec);
 }
 
 // LUTFHE_FFTW_PLANNER=estimate skips measuring (faster start, slower transforms);

@@ -17,6 +17,11 @@ namespace lutfhe::models {
 namespace {
 
 constexpr std::size_t kChunk = std::size_t{1} << 20;
+// Decompressed bytes a gzipped IDX file may hold: max(64 MiB, 256 × its compressed size).
+constexpr std::uint64_t kMinInflateLimit = std::uint64_t{64} << 20;
+constexpr std::uint64_t kMaxInflateRatio = 256;
+// Values a sample or array loader turns into doubles (1 GiB of them).
+constexpr std::size_t kMaxDecodedValues = std::size_t{1} << 27;
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
   throw FileFormatError(path.string() + ": " + what);
@@ -67,16 +72,19 @@ class ByteSource {
     unsigned char magic[2] = {0, 0};
     const std::size_t n = std::fread(magic, 1, 2, probe);
     gzipped_ = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
     if (gzipped_) {
       std::fclose(probe);
+      // A legitimate IDX file compresses a few times (MNIST images: 5x); a file that inflates
+      // to hundreds of times its size is refused before it fills memory or takes minutes.
+      if (!ec) max_inflated_ = std::max<std::uint64_t>(kMinInflateLimit, kMaxInflateRatio * size);
       gz_ = gzopen(path.c_str(), "rb");
       if (!gz_) throw InvalidArgument(path.string() + ": cannot open for reading");
       gzbuffer(gz_, 1u << 17);
     } else {
       file_ = probe;
       std::rewind(file_);
-      std::error_code ec;
-      const auto size = std::filesystem::file_size(path, ec);
       if (!ec) plain_size_ = size;
     }
   }
@@ -117,6 +125,12 @@ class ByteSource {
         if (got < want && std::ferror(file_)) fail(path_, "read error");
       }
       done += got;
+      inflated_ += got;
+      if (gz_ && inflated_ > max_inflated_) {
+        fail(path_, "decompresses to more than " + std::to_string(max_inflated_) + " bytes, over " +
+                        std::to_string(kMaxInflateRatio) +
+                        " times its size: refused as a likely decompression bomb");
+      }
       if (got < want) break;
     }
     return done;
@@ -128,6 +142,8 @@ class ByteSource {
   std::FILE* file_ = nullptr;
   gzFile gz_ = nullptr;
   std::optional<std::uint64_t> plain_size_;
+  std::uint64_t inflated_ = 0;
+  std::uint64_t max_inflated_ = kMinInflateLimit;
 };
 
 std::uint32_t read_be32(const unsigned char* p) {
@@ -261,6 +277,11 @@ RawIdx read_raw(const std::filesystem::path& path, std::size_t max_items) {
                    std::to_string(data_bytes) + " bytes of data");
   }
   raw.bytes.resize(have);
+  // The data is all there; turning it into doubles multiplies it by up to 8.
+  if (raw.items > kMaxDecodedValues / raw.item_size) {
+    fail(path, "holds " + std::to_string(raw.items * raw.item_size) +
+                   " values to load, more than 2^27 (ask for fewer samples)");
+  }
   return raw;
 }
 

@@ -17,6 +17,7 @@
 #ifdef LUTFHE_HAVE_ONNX
 #include "core/atomic_file.hpp"
 #include "core/json_text.hpp"
+#include "core/text_file.hpp"
 #include "models/onnx_import.hpp"
 #endif
 
@@ -266,8 +267,12 @@ std::string scales_json(const std::vector<double>& s) {
 }  // namespace
 
 QuantizedModel parse_model_json(const std::string& json, const std::string& origin) {
+  if (const std::size_t at = json_nesting_exceeded_at(json); at != std::string::npos) {
+    throw ModelFormatError(origin + ": JSON nested more than " + std::to_string(kMaxJsonDepth) +
+                           " levels deep at offset " + std::to_string(at));
+  }
   rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.c_str(), json.size());
   if (doc.HasParseError()) {
     throw ModelFormatError(origin + ": not valid JSON at offset " +
                            std::to_string(doc.GetErrorOffset()) + ": " +
@@ -396,11 +401,8 @@ std::string model_to_json(const QuantizedModel& m) {
 }
 
 QuantizedModel load_model(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ModelFormatError(path.string() + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_model_json(ss.str(), path.string());
+  return parse_model_json(read_file_limited(path, kMaxModelFileBytes, "a model file"),
+                          path.string());
 }
 
 void save_model(const std::filesystem::path& path, const QuantizedModel& model) {

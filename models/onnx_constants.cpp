@@ -101,11 +101,13 @@ void Importer::fold_constant_node(const onnx::NodeProto& node) {
     constants_[node.output(0)] = to_constant(a->t(), "node '" + node_name(node) + "'");
     return;
   }
+  const Constant* folded = constant(node.input(0));
+  if (folded == nullptr) fail(node, "data input must be a constant");
   if (op == "Identity") {
-    constants_[node.output(0)] = *constant(node.input(0));
+    constants_[node.output(0)] = *folded;
     return;
   }
-  const Constant& x = *constant(node.input(0));
+  const Constant& x = *folded;
   const Constant& scale = require_constant(node, 1, "scale");
   const Constant* zp =
       node.input_size() > 2 && !node.input(2).empty() ? constant(node.input(2)) : nullptr;
@@ -154,11 +156,11 @@ void Importer::fold_constant_node(const onnx::NodeProto& node) {
     quant.is_signed = x.data_type == onnx::TensorProto::INT8;
     quant.axis = per_axis ? axis : -1;
     for (std::size_t k = 0; k < scale.values.size(); ++k) {
-      quant.zero_points.push_back(zp ? static_cast<std::int64_t>(zp->values[k]) : 0);
+      quant.zero_points.push_back(zp ? integer_value(node, zp->values[k], "zero point") : 0);
     }
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t c = channel(i);
-      quant.q.push_back(static_cast<std::int64_t>(x.values[i]));
+      quant.q.push_back(integer_value(node, x.values[i], "quantized value"));
       out.values[i] = scale.values[c] * (x.values[i] - static_cast<double>(quant.zero_points[c]));
     }
     out.quant = std::move(quant);

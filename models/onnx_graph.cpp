@@ -68,12 +68,14 @@ OnnxModel Importer::run(const onnx::ModelProto& proto) {
            "operator domain '" + node.domain() + "' is not supported; supported: " + kSupported);
     }
     if (node.output_size() < 1) fail(node, "has no output");
+    // Folded when its data input (never an empty name) and every optional input given are
+    // constants.
     const bool all_constant =
+        node.input_size() > 0 && !node.input(0).empty() && constant(node.input(0)) &&
         std::all_of(node.input().begin(), node.input().end(),
                     [&](const std::string& in) { return in.empty() || constant(in); });
-    if (op == "Constant" ||
-        (all_constant && node.input_size() > 0 &&
-         (op == "Identity" || op == "QuantizeLinear" || op == "DequantizeLinear"))) {
+    if (op == "Constant" || (all_constant && (op == "Identity" || op == "QuantizeLinear" ||
+                                              op == "DequantizeLinear"))) {
       fold_constant_node(node);
     } else if (op == "Gemm" || op == "MatMul") {
       gemm(node, op == "MatMul");

@@ -9,17 +9,14 @@
 #include <string>
 
 #include "core/errors.hpp"
+#include "core/text_file.hpp"
 #include "models/internal/onnx_graph.hpp"
 
 namespace lutfhe::models {
 
 OnnxModel load_onnx(const std::filesystem::path& path) {
   const std::string origin = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ModelFormatError(origin + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string bytes = ss.str();
+  const std::string bytes = read_file_limited(path, kMaxModelFileBytes, "an ONNX model");
   onnx::ModelProto proto;
   if (bytes.empty() || !proto.ParseFromString(bytes)) {
     throw ModelFormatError(origin + ": not a valid ONNX model (damaged or truncated protobuf)");

@@ -102,7 +102,8 @@ void Importer::conv(const onnx::NodeProto& node) {
   l.conv.kernel_w = static_cast<std::size_t>(w.dims[3]);
   const auto strides = ints_attr(node, "strides");
   if (strides.size() == 2) {
-    if (strides[0] < 1 || strides[1] < 1) fail(node, "strides must be positive");
+    if (strides[0] < 1 || strides[1] < 1 || strides[0] > (1 << 20) || strides[1] > (1 << 20))
+      fail(node, "strides must be in [1, 2^20]");
     l.conv.stride_h = static_cast<std::size_t>(strides[0]);
     l.conv.stride_w = static_cast<std::size_t>(strides[1]);
   } else if (!strides.empty()) {
@@ -110,7 +111,8 @@ void Importer::conv(const onnx::NodeProto& node) {
   }
   const auto pads = ints_attr(node, "pads");
   if (pads.size() == 4) {
-    if (pads[0] != pads[2] || pads[1] != pads[3] || pads[0] < 0 || pads[1] < 0) {
+    if (pads[0] != pads[2] || pads[1] != pads[3] || pads[0] < 0 || pads[1] < 0 ||
+        pads[0] > (1 << 20) || pads[1] > (1 << 20)) {
       fail(node, "only symmetric padding is supported");
     }
     l.conv.pad_h = static_cast<std::size_t>(pads[0]);
@@ -214,8 +216,9 @@ void Importer::average_pool(const onnx::NodeProto& node) {
   require_chain_input(node);
   if (shape_.size() != 3) fail(node, "needs a [batch, channels, height, width] input");
   const auto kernel = ints_attr(node, "kernel_shape");
-  if (kernel.size() != 2 || kernel[0] < 1 || kernel[1] < 1)
-    fail(node, "expected a 2-D kernel_shape");
+  if (kernel.size() != 2 || kernel[0] < 1 || kernel[1] < 1 || kernel[0] > (1 << 20) ||
+      kernel[1] > (1 << 20))
+    fail(node, "expected a 2-D kernel_shape of sizes in [1, 2^20]");
   for (auto p : ints_attr(node, "pads")) {
     if (p != 0) fail(node, "padding is not supported");
   }
@@ -228,9 +231,11 @@ void Importer::average_pool(const onnx::NodeProto& node) {
   l.pool.kernel_h = static_cast<std::size_t>(kernel[0]);
   l.pool.kernel_w = static_cast<std::size_t>(kernel[1]);
   const auto strides = ints_attr(node, "strides");
+  for (const auto s : strides) {
+    if (s < 1 || s > (std::int64_t{1} << 20)) fail(node, "strides must be in [1, 2^20]");
+  }
   l.pool.stride_h = strides.size() == 2 ? static_cast<std::size_t>(strides[0]) : 1;
   l.pool.stride_w = strides.size() == 2 ? static_cast<std::size_t>(strides[1]) : 1;
-  if (l.pool.stride_h < 1 || l.pool.stride_w < 1) fail(node, "strides must be positive");
   if (shape_[1] < l.pool.kernel_h || shape_[2] < l.pool.kernel_w)
     fail(node, "kernel larger than the input");
   l.output_shape = compiler::pool_output_shape(shape_, l.pool);
@@ -274,7 +279,7 @@ void Importer::quantize_pair(const onnx::NodeProto& q, const onnx::NodeProto& dq
   if (q.input_size() > 2 && !q.input(2).empty()) {
     const Constant& z = require_constant(q, 2, "zero point");
     if (z.values.size() != 1) fail(q, "activations need one zero point per tensor");
-    zp = static_cast<std::int64_t>(z.values[0]);
+    zp = integer_value(q, z.values[0], "zero point");
     zp_type = z.data_type;
   }
   const QuantParams params = quant_params(scale.values[0], zp, zp_type);

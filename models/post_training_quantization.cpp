@@ -164,7 +164,13 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
       }
       std::vector<std::int64_t> bias(l.channels);
       for (std::size_t o = 0; o < l.channels; ++o) {
-        bias[o] = std::llround(l.bias[o] / (scale * ws[ws.size() == 1 ? 0 : o]));
+        const double b = l.bias[o] / (scale * ws[ws.size() == 1 ? 0 : o]);
+        if (!std::isfinite(b) || std::abs(b) > 0x1p40) {
+          throw ModelFormatError(model.origin + ": " + what + ": bias " +
+                                 std::to_string(l.bias[o]) +
+                                 " is out of range for the layer's scales");
+        }
+        bias[o] = std::llround(b);
       }
       if (l.kind == OnnxLayer::Kind::kDense) {
         DenseLayer d;

@@ -1,9 +1,10 @@
 #include "models/samples.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "core/errors.hpp"
@@ -39,37 +40,80 @@ void register_sample_format(const std::string& suffix, SampleLoader loader) {
   registry()[suffix] = std::move(loader);
 }
 
+namespace {
+
+// Bounds on what a sample file can make the loader hold: a line (one sample) and all values.
+constexpr std::size_t kMaxCsvLineBytes = std::size_t{16} << 20;
+constexpr std::size_t kMaxSampleValues = std::size_t{1} << 27;
+
+RealSample parse_csv_line(const std::string& line, const std::filesystem::path& path,
+                          std::size_t line_no) {
+  RealSample s;
+  std::size_t pos = 0;
+  while (pos <= line.size()) {
+    const std::size_t comma = line.find(',', pos);
+    const std::string field =
+        line.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    char* end = nullptr;
+    const double v = std::strtod(field.c_str(), &end);
+    const bool rest_blank = end && std::string(end).find_first_not_of(" \t") == std::string::npos;
+    if (end == field.c_str() || !rest_blank || !std::isfinite(v)) {
+      throw InvalidArgument(path.string() + ":" + std::to_string(line_no) + ": '" +
+                            field.substr(0, 40) + "' is not a number");
+    }
+    s.push_back(v);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return s;
+}
+
+}  // namespace
+
 std::vector<RealSample> load_csv_samples(const std::filesystem::path& path, std::size_t max_count) {
-  std::ifstream in(path);
-  if (!in) throw InvalidArgument(path.string() + ": cannot open for reading");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw FileAccessError(path.string() + ": is a directory, not a file of samples");
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw FileAccessError(path.string() + ": cannot open for reading");
   std::vector<RealSample> out;
-  std::string line;
+  std::size_t values = 0;
   std::size_t line_no = 0;
-  while (std::getline(in, line)) {
+  std::string line;
+  const auto finish_line = [&] {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') continue;
-    RealSample s;
-    std::size_t pos = 0;
-    while (pos <= line.size()) {
-      const std::size_t comma = line.find(',', pos);
-      const std::string field =
-          line.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      char* end = nullptr;
-      const double v = std::strtod(field.c_str(), &end);
-      const bool rest_blank = end && std::string(end).find_first_not_of(" \t") == std::string::npos;
-      if (end == field.c_str() || !rest_blank || !std::isfinite(v)) {
-        throw InvalidArgument(path.string() + ":" + std::to_string(line_no) + ": '" + field +
-                              "' is not a number");
+    if (first != std::string::npos && line[first] != '#') {
+      out.push_back(parse_csv_line(line, path, line_no));
+      values += out.back().size();
+      if (values > kMaxSampleValues) {
+        throw LimitExceeded(path.string() + ": more than 2^27 sample values");
       }
-      s.push_back(v);
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
     }
-    out.push_back(std::move(s));
-    if (max_count && out.size() == max_count) break;
+    line.clear();
+  };
+  char buffer[1 << 16];
+  while (!(max_count && out.size() >= max_count)) {
+    const std::size_t got = std::fread(buffer, 1, sizeof buffer, f.get());
+    for (std::size_t i = 0; i < got && !(max_count && out.size() >= max_count); ++i) {
+      if (buffer[i] == '\n') {
+        finish_line();
+      } else {
+        line.push_back(buffer[i]);
+        if (line.size() > kMaxCsvLineBytes) {
+          throw LimitExceeded(path.string() + ":" + std::to_string(line_no + 1) +
+                              ": a line longer than 16 MiB is not a sample");
+        }
+      }
+    }
+    if (got < sizeof buffer) {
+      if (std::ferror(f.get())) throw FileAccessError(path.string() + ": read error");
+      break;
+    }
   }
+  if (!line.empty() && !(max_count && out.size() >= max_count)) finish_line();
   return out;
 }
 

@@ -4,6 +4,8 @@
 // is load_onnx (models/onnx_import.hpp).
 #pragma once
 
+#include <cmath>
+
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
@@ -94,7 +96,16 @@ class Importer {
     if (!c)
       fail(node,
            std::string(what) + " '" + node.input(index) + "' must be a constant (initializer)");
+    if (c->values.empty()) fail(node, std::string(what) + " '" + node.input(index) + "' is empty");
     return *c;
+  }
+  // A constant's value as an integer attribute of the model (a zero point, a quantized weight):
+  // refused unless finite, whole and within ±2^53.
+  std::int64_t integer_value(const onnx::NodeProto& node, double v, const char* what) const {
+    if (!std::isfinite(v) || std::trunc(v) != v || std::abs(v) > 0x1p53) {
+      fail(node, std::string(what) + " " + std::to_string(v) + " is not an integer in ±2^53");
+    }
+    return static_cast<std::int64_t>(v);
   }
   // The node's one data input; it must be the tensor the chain is at.
   void require_chain_input(const onnx::NodeProto& node) const {
