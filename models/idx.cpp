@@ -17,9 +17,10 @@ namespace lutfhe::models {
 namespace {
 
 constexpr std::size_t kChunk = std::size_t{1} << 20;
-// Decompressed bytes a gzipped IDX file may hold: max(64 MiB, 256 × its compressed size).
+// Decompressed bytes a gzipped IDX file may hold: max(64 MiB, 64 × its compressed size).
+// MNIST-like images compress about 5 times.
 constexpr std::uint64_t kMinInflateLimit = std::uint64_t{64} << 20;
-constexpr std::uint64_t kMaxInflateRatio = 256;
+constexpr std::uint64_t kMaxInflateRatio = 64;
 // Values a sample or array loader turns into doubles (1 GiB of them).
 constexpr std::size_t kMaxDecodedValues = std::size_t{1} << 27;
 
@@ -77,7 +78,7 @@ class ByteSource {
     if (gzipped_) {
       std::fclose(probe);
       // A legitimate IDX file compresses a few times (MNIST images: 5x); a file that inflates
-      // to hundreds of times its size is refused before it fills memory or takes minutes.
+      // to more than 64 times its size is refused before it fills memory or takes minutes.
       if (!ec) max_inflated_ = std::max<std::uint64_t>(kMinInflateLimit, kMaxInflateRatio * size);
       gz_ = gzopen(path.c_str(), "rb");
       if (!gz_) throw InvalidArgument(path.string() + ": cannot open for reading");

@@ -96,4 +96,22 @@ const ParameterSet& fuzz_parameters() {
   return p;
 }
 
+int run_raw(const std::uint8_t* data, std::size_t size, const std::string& suffix,
+            const std::function<void(const std::filesystem::path&)>& load) {
+  const std::filesystem::path path = scratch_file().string() + suffix;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) std::abort();
+  if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();
+  std::fclose(f);
+  static const bool verbose = std::getenv("LUTFHE_FUZZ_VERBOSE") != nullptr;
+  try {
+    load(path);
+    if (verbose) std::fprintf(stderr, "loaded\n");
+  } catch (const Error& e) {
+    if (verbose) std::fprintf(stderr, "refused: %s\n", e.what());
+  }
+  ::unlink(path.c_str());
+  return 0;
+}
+
 }  // namespace lutfhe::fuzz

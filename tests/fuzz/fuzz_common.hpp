@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/file_format.hpp"
@@ -32,6 +33,11 @@ int run_loader(const std::uint8_t* data, std::size_t size, ObjectKind kind,
 // Header + payload bytes of a framed file (no fsync: fuzzing writes thousands per second).
 std::vector<std::uint8_t> frame(ObjectKind kind, std::uint32_t flags,
                                 const std::vector<std::uint8_t>& payload);
+
+// Writes the input, as it is (no mode byte), to a per-process temporary file whose name ends
+// with `suffix` (".json", ".onnx", ".idx", ".csv": loaders dispatch on it) and calls `load`.
+int run_raw(const std::uint8_t* data, std::size_t size, const std::string& suffix,
+            const std::function<void(const std::filesystem::path&)>& load);
 
 // The small parameter set the seed corpus is made with (n=4, k=1, N=64): keys of a few KiB.
 const ParameterSet& fuzz_parameters();

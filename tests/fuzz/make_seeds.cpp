@@ -7,6 +7,8 @@
 #include <iostream>
 #include <map>
 
+#include "compiler/artifacts.hpp"
+#include "compiler/compile.hpp"
 #include "core/batch_encryption.hpp"
 #include "core/ciphertext_files.hpp"
 #include "core/client_key.hpp"
@@ -18,6 +20,10 @@
 #include "core/glwe.hpp"
 #include "core/lookup_table.hpp"
 #include "core/lookup_table_file.hpp"
+#include "core/parameter_file.hpp"
+#include "models/lowering.hpp"
+#include "models/model_file.hpp"
+#include "models/samples.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 namespace fs = std::filesystem;
@@ -106,6 +112,67 @@ int main(int argc, char** argv) {
       write_seed(out / t, name + ".payload", mode, payload);
     }
   }
+  // The compiler's artifacts: tiny_mlp compiled under the fuzz parameters' neighbour TOY.
+  {
+    const fs::path src = LUTFHE_SOURCE_DIR;
+    const models::QuantizedModel model = models::load_model(src / "examples/models/tiny_mlp.json");
+    const models::LoweredModel lowered = models::lower_model(model);
+    compiler::CompileOptions options;
+    options.parameters = find_parameter_set("TOY");
+    options.rounding_bits = 4;
+    const compiler::CompileResult compiled = compiler::compile(lowered.circuit, {}, options);
+    const compiler::ClientSpec spec = compiler::make_client_spec(
+        compiled.compiled, {lowered.input_quantization}, {lowered.output_quantization}, "seed");
+    const std::map<std::string, std::pair<std::string, std::function<void(const fs::path&)>>>
+        artifacts = {
+            {"server.circuit",
+             {"load_server_circuit",
+              [&](const fs::path& f) { compiler::save_server_circuit(f, compiled.compiled); }}},
+            {"client.spec",
+             {"load_client_spec", [&](const fs::path& f) { compiler::save_client_spec(f, spec); }}},
+        };
+    for (const auto& [name, target_and_save] : artifacts) {
+      const fs::path file = tmp / name;
+      target_and_save.second(file);
+      const std::vector<std::uint8_t> bytes = read_all(file);
+      const std::vector<std::uint8_t> payload(bytes.begin() + kHeaderSize, bytes.end());
+      write_seed(out / target_and_save.first, name + ".file", 0, bytes);
+      write_seed(out / target_and_save.first, name + ".payload", 1, payload);
+    }
+  }
+  // Raw-file targets: real files of each format, as they are (no mode byte).
+  const auto copy_raw = [&](const std::string& target, const fs::path& file) {
+    fs::create_directories(out / target);
+    fs::copy_file(file, out / target / file.filename(), fs::copy_options::overwrite_existing);
+  };
+  const auto write_raw = [&](const std::string& target, const std::string& name,
+                             const std::string& text) {
+    fs::create_directories(out / target);
+    std::ofstream(out / target / name, std::ios::binary) << text;
+  };
+  for (const char* name : {"TOY", "PBS_2BIT", "TFHE_LIB"}) {
+    write_raw("parse_parameter_json", std::string(name) + ".json",
+              parameters_to_json(find_parameter_set(name)));
+  }
+  const fs::path src = LUTFHE_SOURCE_DIR;
+  for (const auto& entry : fs::directory_iterator(src / "examples/models")) {
+    if (entry.path().extension() == ".json") copy_raw("parse_model_json", entry.path());
+  }
+  for (const auto& entry : fs::directory_iterator(src / "tests/data/onnx")) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() == ".onnx") copy_raw("load_onnx", entry.path());
+    if (entry.path().extension() == ".csv" && fs::file_size(entry.path()) < 65536) {
+      copy_raw("load_samples_csv", entry.path());
+    }
+  }
+  // IDX: a small plain file of each element type the loader knows, and the committed gzipped
+  // MNIST labels.
+  write_raw("load_samples_idx", "u8.idx",
+            std::string("\0\0\x08\x02\0\0\0\x02\0\0\0\x03", 12) +
+                std::string("\x01\x02\x03\x04\x05\x06", 6));
+  write_raw("load_samples_idx", "f32.idx",
+            std::string("\0\0\x0d\x01\0\0\0\x02", 8) + std::string("\x3f\x80\0\0\x40\0\0\0", 8));
+  copy_raw("load_samples_idx", src / "tests/data/mnist-sample/t10k-labels-idx1-ubyte.gz");
   fs::remove_all(tmp);
   return 0;
 }

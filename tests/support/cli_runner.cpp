@@ -2,12 +2,16 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "tests/support/file_test_support.hpp"
 
@@ -32,7 +36,8 @@ std::string CliResult::describe() const {
   return s + ", stderr: [" + err + "], stdout: [" + out.substr(0, 300) + "]";
 }
 
-CliResult run_cli(const std::vector<std::string>& args, const std::filesystem::path& stdin_file) {
+CliResult run_cli(const std::vector<std::string>& args, const std::filesystem::path& stdin_file,
+                  double timeout_s) {
   static TempDir io("lutfhe-cli-io");
   const std::string out_path = (io / "stdout").string();
   const std::string err_path = (io / "stderr").string();
@@ -49,14 +54,26 @@ CliResult run_cli(const std::vector<std::string>& args, const std::filesystem::p
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = 0;
+  const auto start = std::chrono::steady_clock::now();
   const int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot run " + program + ": " + std::strerror(rc));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid failed");
-  }
   CliResult r;
+  int status = 0;
+  struct rusage usage {};
+  while (true) {
+    const pid_t done = ::wait4(pid, &status, WNOHANG, &usage);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) throw std::runtime_error("wait4 failed");
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    if (!r.timed_out && elapsed.count() > timeout_s) {
+      ::kill(pid, SIGKILL);
+      r.timed_out = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.max_rss_kb = usage.ru_maxrss;
   if (WIFEXITED(status)) {
     r.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {

@@ -1,0 +1,9 @@
+// libFuzzer target: IDX sample files (plain or gzipped) from arbitrary bytes.
+#include "models/samples.hpp"
+#include "tests/fuzz/fuzz_common.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return lutfhe::fuzz::run_raw(data, size, ".idx", [](const std::filesystem::path& path) {
+    lutfhe::models::load_samples(path);
+  });
+}
