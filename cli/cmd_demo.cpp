@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/compile_flags.hpp"
 #include "cli/compiler_commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/progress.hpp"

@@ -1,6 +1,7 @@
 // `lutfhe keygen`: a client key (secrets, mode 0600) and the evaluation key the server gets.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -8,6 +9,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/paths.hpp"
 #include "cli/progress.hpp"
+#include "compiler/artifacts.hpp"
 #include "core/client_key.hpp"
 #include "core/client_key_file.hpp"
 #include "core/evaluation_key.hpp"
@@ -33,8 +35,11 @@ int run_keygen(const KeygenOptions& o) {
         "keygen: give exactly one of --params NAME|FILE.json (or parameter flags) and --spec "
         "DIR/client.spec");
   }
-  const ParameterSet p =
-      o.spec.empty() ? workbench::resolve_params(o.params) : parameters_for_spec(o.spec);
+  std::optional<compiler::ClientSpec> spec;
+  if (!o.spec.empty()) spec = compiler::load_client_spec(o.spec);
+  const ParameterSet p = spec ? spec->params : workbench::resolve_params(o.params);
+  // A compiled circuit without lookups needs no bootstrapping material in its evaluation key.
+  const bool bootstrapping = !spec || spec->needs_bootstrapping;
   require_distinct(o.client_key, "--client-key", o.server_key, "--server-key");
   require_writable_output(o.client_key, "--client-key");
   require_writable_output(o.server_key, "--server-key");
@@ -51,10 +56,10 @@ int run_keygen(const KeygenOptions& o) {
     ProgressBar bar("keygen " + p.name, progress_wanted(o.quiet));
     if (o.seeded) {
       // Masks from a recorded public seed, so the key can be stored as seed + bodies.
-      return generate_evaluation_key(client, bar.callback());
+      return generate_evaluation_key(client, bar.callback(), bootstrapping);
     }
     EncryptionRandomness rng = EncryptionRandomness::from_os();
-    return generate_evaluation_key(client, rng, bar.callback());
+    return generate_evaluation_key(client, rng, bar.callback(), bootstrapping);
   }();
   // Both files or neither: a failed write leaves the previous pair as it was.
   save_key_pair(o.client_key, client, o.server_key, eval, o.seeded);

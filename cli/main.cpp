@@ -47,7 +47,9 @@ int run(int argc, char** argv) {
   add_info_command(app, action);
   add_bench_command(app, action);
   add_train_command(app, action);
-  add_compiler_commands(app, action);
+  add_compile_command(app, action);
+  add_run_command(app, action);
+  add_predict_command(app, action);
   add_demo_command(app, action);
   add_noise_command(app, action);
   try {

@@ -113,7 +113,7 @@ FileHeader header_for(ObjectKind kind, const ParameterSet& p) {
   return payload::make_header(kind, p, KeyId{}, 0);
 }
 
-void check_version(Reader& r) {
+std::uint32_t check_version(Reader& r) {
   const auto version = r.get<std::uint32_t>();
   if (version == 0 || version > kArtifactVersion) {
     r.fail("artifact version " + std::to_string(version) +
@@ -121,6 +121,7 @@ void check_version(Reader& r) {
            "reads up to " +
            std::to_string(kArtifactVersion) + ")");
   }
+  return version;
 }
 
 void put_node(OutArchive& ar, const Node& n) {
@@ -198,6 +199,7 @@ void save_client_spec(const std::filesystem::path& path, const ClientSpec& spec)
                       for (const auto& t : spec.inputs) put_tensor_info(ar, t);
                       ar(static_cast<std::uint64_t>(spec.outputs.size()));
                       for (const auto& t : spec.outputs) put_tensor_info(ar, t);
+                      ar(static_cast<std::uint8_t>(spec.needs_bootstrapping ? 1 : 0));  // v2
                     });
 }
 
@@ -206,7 +208,7 @@ ClientSpec load_client_spec(const std::filesystem::path& path) {
   read_object_file(path, ObjectKind::kClientSpec, [&](const FileHeader& h, std::istream& is) {
     InArchive ar(is);
     Reader r(ar, path, h.payload_size);
-    check_version(r);
+    const std::uint32_t version = check_version(r);
     ParameterSet params = payload::get_checked_params(ar, h, path);
     out.emplace(ClientSpec{std::move(params), {}, {}, r.string("description")});
     const auto inputs = r.count(64, "inputs");
@@ -214,6 +216,12 @@ ClientSpec load_client_spec(const std::filesystem::path& path) {
     const auto outputs = r.count(64, "outputs");
     for (std::uint64_t i = 0; i < outputs; ++i) out->outputs.push_back(get_tensor_info(r));
     if (out->inputs.empty() || out->outputs.empty()) r.fail("a spec needs inputs and outputs");
+    // Version 1 did not say; its circuits were always given a bootstrapping key.
+    if (version >= 2) {
+      const auto flag = r.get<std::uint8_t>();
+      if (flag > 1) r.fail("bootstrapping flag " + std::to_string(flag) + " is not 0 or 1");
+      out->needs_bootstrapping = flag == 1;
+    }
     // One sample's values, in and out, sized before any batch is made from the spec.
     const auto too_many = [](const std::vector<Shape>& shapes) {
       std::size_t total = 0;

@@ -19,7 +19,9 @@
 
 namespace lutfhe::compiler {
 
-inline constexpr std::uint32_t kArtifactVersion = 1;
+// Version 2 added the client spec's needs_bootstrapping (version 1 files are read as needing a
+// bootstrapping key, which they were given).
+inline constexpr std::uint32_t kArtifactVersion = 2;
 
 void save_client_spec(const std::filesystem::path& path, const ClientSpec& spec);
 ClientSpec load_client_spec(const std::filesystem::path& path);

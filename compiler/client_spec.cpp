@@ -30,6 +30,7 @@ ClientSpec make_client_spec(const CompiledCircuit& compiled,
                             std::vector<Quantization> output_quantization,
                             std::string description) {
   ClientSpec spec{compiled.params, {}, {}, std::move(description)};
+  spec.needs_bootstrapping = bootstrap_count(compiled) > 0;
   const auto inputs = compiled.circuit.inputs();
   const auto& outputs = compiled.circuit.outputs();
   if (!input_quantization.empty()) {
@@ -54,13 +55,16 @@ ClientSpec make_client_spec(const CompiledCircuit& compiled,
   return spec;
 }
 
-std::int64_t quantize(double x, const ClientTensor& t) {
+std::int64_t quantize_value(double x, const Quantization& q, Range range) {
   if (!std::isfinite(x)) throw InvalidArgument("cannot quantize a non-finite value");
-  const double q =
-      std::round(x / t.quantization.scale) + static_cast<double>(t.quantization.zero_point);
+  const double v = std::round(x / q.scale) + static_cast<double>(q.zero_point);
   const double clamped =
-      std::clamp(q, static_cast<double>(t.range.lo), static_cast<double>(t.range.hi));
+      std::clamp(v, static_cast<double>(range.lo), static_cast<double>(range.hi));
   return static_cast<std::int64_t>(clamped);
+}
+
+std::int64_t quantize(double x, const ClientTensor& t) {
+  return quantize_value(x, t.quantization, t.range);
 }
 
 double dequantize(std::int64_t q, const ClientTensor& t) {

@@ -35,6 +35,8 @@ struct ClientSpec {
   std::vector<ClientTensor> inputs;   // Circuit::inputs() order
   std::vector<ClientTensor> outputs;  // Circuit::outputs() order
   std::string description;            // what was compiled ("model tiny_mlp.json")
+  // False for a circuit without lookups: its evaluation key needs no bootstrapping material.
+  bool needs_bootstrapping = true;
 
   std::vector<Shape> input_shapes() const;
   std::vector<Shape> output_shapes() const;
@@ -50,7 +52,9 @@ ClientSpec make_client_spec(const CompiledCircuit& compiled,
                             std::string description = {});
 
 // q = clamp(round(x / scale) + zero_point, range) (round half away from zero): the one rule by
-// which real inputs become integers, in the client and in every evaluator.
+// which real inputs become integers, in the client, in the models' own quantization
+// (models::QuantParams) and so in every evaluator. InvalidArgument for a non-finite x.
+std::int64_t quantize_value(double x, const Quantization& q, Range range);
 std::int64_t quantize(double x, const ClientTensor& t);
 double dequantize(std::int64_t q, const ClientTensor& t);
 // One flat sample of real values (all input tensors in order) to integers.

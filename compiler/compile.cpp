@@ -14,12 +14,6 @@
 namespace lutfhe::compiler {
 namespace {
 
-std::vector<Range> analyse(const Circuit& c, std::span<const Sample> calibration,
-                           RoundingSemantics semantics) {
-  return calibration.empty() ? worst_case_ranges(c, semantics)
-                             : observed_ranges(c, calibration, semantics);
-}
-
 std::size_t argmax(const Tensor& t) {
   return static_cast<std::size_t>(std::max_element(t.begin(), t.end()) - t.begin());
 }
@@ -113,16 +107,38 @@ std::string node_label(const Circuit& c, NodeId id) {
 
 }  // namespace
 
+std::vector<Range> RangePolicy::ranges(const Circuit& circuit, RoundingSemantics semantics) const {
+  if (mode_ == RangeMode::kSound || calibration_.empty()) {
+    return worst_case_ranges(circuit, semantics);
+  }
+  // The inputs of lookups and rounds: calibrated, widened, never wider than the worst case
+  // (when the worst case can be computed at all).
+  const std::vector<Range> observed = observed_ranges(circuit, calibration_, semantics);
+  std::vector<std::optional<Range>> assumed(circuit.size());
+  for (const Node& n : circuit.nodes()) {
+    if (n.op == OpKind::kLookup || n.op == OpKind::kRound) {
+      assumed[n.inputs[0]] = widen(observed[n.inputs[0]], headroom_bits_);
+    }
+  }
+  try {
+    return worst_case_ranges(circuit, semantics, assumed);
+  } catch (const InvalidArgument&) {
+    // Worst-case bounds beyond ±2^62: every node from calibration, widened.
+    std::vector<Range> out(observed.size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = widen(observed[i], headroom_bits_);
+    return out;
+  }
+}
+
 std::vector<Range> apply_rounding(Circuit& circuit, std::span<const Range> base, unsigned r,
-                                  std::span<const Sample> calibration) {
+                                  const RangePolicy& policy) {
   std::vector<Range> ranges(base.begin(), base.end());
   for (int iteration = 0; iteration < 16; ++iteration) {
     for (NodeId id = 0; id < circuit.size(); ++id) {
       Node& n = circuit.mutable_node(id);
       if (n.op == OpKind::kLookup) n.round_bits = rounding_bits_for(ranges[n.inputs[0]], r);
     }
-    std::vector<Range> next =
-        hull(ranges, analyse(circuit, calibration, RoundingSemantics::kCompiled));
+    std::vector<Range> next = hull(ranges, policy.ranges(circuit, RoundingSemantics::kCompiled));
     if (next == ranges) return ranges;
     ranges = std::move(next);
   }
@@ -165,15 +181,23 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
   report.calibrated = !calibration.empty();
   report.calibration_samples = calibration.size();
   report.targets = options.targets;
-  const std::vector<Range> base = analyse(model, calibration, RoundingSemantics::kModel);
+  const RangePolicy policy(options.range_mode, options.headroom_bits, calibration);
+  report.range_mode = options.range_mode;
+  const std::vector<Range> base = policy.ranges(model, RoundingSemantics::kModel);
   std::vector<std::vector<Tensor>> clear_outputs;
   clear_outputs.reserve(calibration.size());
   for (const Sample& s : calibration) {
     clear_outputs.push_back(evaluate_clear(model, s, RoundingSemantics::kModel));
   }
 
+  // Without lookups or rounds r means nothing: one candidate.
+  const bool has_lookups =
+      std::any_of(model.nodes().begin(), model.nodes().end(),
+                  [](const Node& n) { return n.op == OpKind::kLookup || n.op == OpKind::kRound; });
   std::vector<unsigned> rs;
-  if (options.rounding_bits) {
+  if (!has_lookups) {
+    rs.push_back(options.rounding_bits.value_or(options.default_rounding_bits));
+  } else if (options.rounding_bits) {
     rs.push_back(*options.rounding_bits);
   } else if (calibration.empty()) {
     rs.push_back(options.default_rounding_bits);
@@ -194,7 +218,7 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
     if (r < 1 || r > 16)
       throw InvalidArgument("rounding bits must be 1..16, got " + std::to_string(r));
     Attempt a{model, {}, {}, {}};
-    a.ranges = apply_rounding(a.rounded, base, r, calibration);
+    a.ranges = apply_rounding(a.rounded, base, r, policy);
     RoundingCandidate cand;
     cand.rounding_bits = r;
     measure_agreement(model, a.rounded, calibration, clear_outputs, cand);
@@ -209,6 +233,10 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
       } else {
         cand.infeasible_reason = pc.failure.reason;
       }
+    } else if (cand.bootstraps == 0) {
+      // No bootstrapping key at all: only fresh noise and security matter.
+      if (auto lc = linear_parameters(a.plan.sites, options.targets)) a.ranking.push_back(*lc);
+      if (a.ranking.empty()) cand.infeasible_reason = "no ciphertext size meets the targets";
     } else {
       a.ranking = rank_parameters(a.plan.sites, options.targets, options.search, options.cost);
       if (a.ranking.empty()) cand.infeasible_reason = "no parameter set meets the targets";
@@ -293,7 +321,8 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
   const FailureSummary f = evaluate_failure(cc.params, cc.sites, options.targets);
   report.worst_log2_pfail = f.worst_log2_pfail;
   report.log2_circuit_pfail = f.log2_global_pfail;
-  report.evaluation_key_bytes = evaluation_key_bytes(cc.params);
+  // A bootstrap-free circuit's evaluation key holds its parameters and key id only.
+  report.evaluation_key_bytes = report.bootstraps > 0 ? evaluation_key_bytes(cc.params) : 512.0;
   report.ciphertext_bytes = ciphertext_bytes(cc.params);
   for (NodeId id : cc.circuit.inputs()) {
     report.input_ciphertexts += element_count(cc.circuit.node(id).shape);
@@ -331,8 +360,13 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
 std::string CompileReport::text() const {
   std::ostringstream os;
   os << "calibration: "
-     << (calibrated ? std::to_string(calibration_samples) + " samples (observed ranges)"
-                    : std::string("none (worst-case ranges)"))
+     << (calibrated ? std::to_string(calibration_samples) + " samples" : std::string("none"))
+     << "\nranges: "
+     << (range_mode == RangeMode::kSound || !calibrated
+             ? "worst case from the input ranges (no value can leave its range: clear, simulate "
+               "and execute agree on every input)"
+             : "lookup inputs from calibration with headroom, the rest worst case (an "
+               "accumulator beyond its widened range wraps, in simulate as in execute)")
      << "\n";
   os << "failure target: "
      << (targets.log2_global_p_error
@@ -401,10 +435,23 @@ std::string CompileReport::text() const {
     os << "\n";
   }
   os << "\nbootstraps per evaluation: " << bootstraps << "\n";
-  os << "estimated time: " << fmt("%.2f", ms_per_bootstrap) << " ms per KS-PBS, "
-     << fmt("%.1f", estimated_ms) << " ms per evaluation on one thread (cost model)\n";
-  os << "predicted p_fail: worst bootstrap 2^" << fmt("%.1f", worst_log2_pfail)
-     << ", whole circuit 2^" << fmt("%.1f", log2_circuit_pfail) << "\n";
+  if (bootstraps == 0) {
+    os << "no lookups: linear operations only, no bootstrapping key (the evaluation key holds "
+          "the parameters and the key id); parameters chosen for the smallest secure "
+          "ciphertext whose fresh noise still decrypts\n";
+    os << "predicted decryption failure: "
+       << (log2_circuit_pfail < -300.0 ? std::string("below 2^-300")
+                                       : "2^" + fmt("%.1f", log2_circuit_pfail))
+       << " per evaluation\n";
+  } else {
+    os << "estimated time: " << fmt("%.2f", ms_per_bootstrap) << " ms per KS-PBS, "
+       << fmt("%.1f", estimated_ms) << " ms per evaluation on one thread (cost model)\n";
+    const auto log2_text = [](double v) {
+      return v < -300.0 ? std::string("below 2^-300") : "2^" + fmt("%.1f", v);
+    };
+    os << "predicted p_fail: worst bootstrap " << log2_text(worst_log2_pfail) << ", whole circuit "
+       << log2_text(log2_circuit_pfail) << "\n";
+  }
   os << "sizes: evaluation key " << bytes(evaluation_key_bytes) << ", ciphertext "
      << bytes(ciphertext_bytes) << " (" << input_ciphertexts
      << " in = " << bytes(ciphertext_bytes * static_cast<double>(input_ciphertexts)) << ", "

@@ -15,8 +15,23 @@
 
 namespace lutfhe::compiler {
 
+// Where the compiler takes each node's range from (compiler/README.md, "One semantics").
+enum class RangeMode : std::uint8_t {
+  // Worst-case interval arithmetic from the declared input ranges (which the client clamps to):
+  // no value can leave its range, so clear (compiled semantics), simulate and execute agree on
+  // every input. Calibration only chooses the rounding.
+  kSound = 0,
+  // Lookup and round inputs take the calibrated range widened by headroom_bits (capped at the
+  // worst case); every other node stays worst-case, given those. Narrower tables; an input
+  // whose accumulator leaves the widened range wraps (simulate and execute still agree, the
+  // model does not).
+  kCalibrated = 1,
+};
+
 struct CompileOptions {
   FailureTargets targets;  // default: p_fail ≤ 2^-40 for every bootstrap
+  RangeMode range_mode = RangeMode::kSound;
+  unsigned headroom_bits = 1;  // kCalibrated
   // r: the most bits any table reads. Unset: chosen from the calibration data (the cheapest r
   // in [min, max] whose outputs agree with the clear model on at least min_agreement of the
   // samples), or default_rounding_bits without calibration data.
@@ -71,6 +86,7 @@ struct LayerReport {
 
 struct CompileReport {
   bool calibrated = false;
+  RangeMode range_mode = RangeMode::kSound;
   std::size_t calibration_samples = 0;
   std::vector<RoundingCandidate> candidates;
   unsigned rounding_bits = 0;
@@ -103,10 +119,24 @@ struct CompileResult {
 CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
                       const CompileOptions& options = {});
 
+// How a circuit's ranges are computed under CompileOptions::range_mode.
+class RangePolicy {
+ public:
+  RangePolicy(RangeMode mode, unsigned headroom_bits, std::span<const Sample> calibration)
+      : mode_(mode), headroom_bits_(headroom_bits), calibration_(calibration) {}
+  std::vector<Range> ranges(const Circuit& circuit, RoundingSemantics semantics) const;
+  RangeMode mode() const { return mode_; }
+
+ private:
+  RangeMode mode_;
+  unsigned headroom_bits_;
+  std::span<const Sample> calibration_;
+};
+
 // Sets every lookup's round bits for r and returns the ranges of the rounded circuit (the
 // fixed point of rounding and range analysis, hulled with `base`).
 std::vector<Range> apply_rounding(Circuit& circuit, std::span<const Range> base, unsigned r,
-                                  std::span<const Sample> calibration);
+                                  const RangePolicy& policy);
 
 // The circuit with its lookups' functions replaced by the plan's tables (what is stored).
 Circuit materialize_tables(const Circuit& rounded, std::span<const NodePlan> plans);

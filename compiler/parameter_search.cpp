@@ -174,6 +174,37 @@ ParameterSet make_searched_parameters(std::size_t n, std::size_t k, std::size_t 
   return p;
 }
 
+std::optional<ParameterCandidate> linear_parameters(std::span<const NoiseSite> sites,
+                                                    const FailureTargets& targets) {
+  for (std::size_t big_n = 512; big_n <= (std::size_t{1} << 14); big_n *= 2) {
+    for (std::size_t k = 1; k <= 2 && k * big_n <= (std::size_t{1} << 15); ++k) {
+      const std::size_t d = k * big_n;
+      const auto noise = NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(d)));
+      const std::string name = "LINEAR-k" + std::to_string(k) + "-N" + std::to_string(big_n);
+      ParameterSet p{name,
+                     "lutfhe-v1/compiler-linear-v1/" + name,
+                     LweDimension(d),
+                     GlweDimension(k),
+                     PolynomialSize(big_n),
+                     {DecompositionBaseLog(1), DecompositionLevelCount(1)},
+                     {DecompositionBaseLog(1), DecompositionLevelCount(1)},
+                     noise,
+                     noise,
+                     0,
+                     false,
+                     false,
+                     128.0,
+                     security_curve_source(),
+                     "lutfhe compiler, bootstrap-free circuit: encryption under the GLWE key "
+                     "only, no bootstrapping or key-switching key",
+                     std::numeric_limits<double>::quiet_NaN()};
+      const FailureSummary f = evaluate_failure(p, sites, targets);
+      if (f.feasible) return ParameterCandidate{std::move(p), 0.0, f, true};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<ParameterCandidate> search_parameters(std::span<const NoiseSite> sites,
                                                     const FailureTargets& targets,
                                                     const SearchSpace& space,

@@ -52,6 +52,14 @@ std::optional<ParameterCandidate> search_parameters(std::span<const NoiseSite> s
                                                     const SearchSpace& space = {},
                                                     const CostModel& cost = {});
 
+// For a circuit without bootstraps: the set whose ciphertexts are smallest (least k·N) among
+// those where fresh encryption noise, carried through the linear nodes, still decrypts within
+// the targets, with the GLWE noise at the 128-bit curve's minimum for k·N. Only the GLWE key is
+// ever used (nothing is key-switched or bootstrapped): n equals k·N with the same noise, and the
+// gadgets are placeholders that no key is made for. Nullopt when no size up to 2^15 suffices.
+std::optional<ParameterCandidate> linear_parameters(std::span<const NoiseSite> sites,
+                                                    const FailureTargets& targets);
+
 // A searched set: Gaussian noise at the curve's minimum for n and k·N, claimed 128 bits.
 ParameterSet make_searched_parameters(std::size_t n, std::size_t k, std::size_t big_n,
                                       DecompositionParams pbs, DecompositionParams ks,

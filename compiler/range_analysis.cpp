@@ -19,12 +19,10 @@ std::int64_t bound(Int128 v, const Circuit& c, NodeId id) {
   return static_cast<std::int64_t>(v);
 }
 
-}  // namespace
-
-std::vector<Range> worst_case_ranges(const Circuit& circuit, RoundingSemantics semantics) {
+void compute_node_range(const Circuit& circuit, RoundingSemantics semantics, NodeId id,
+                        std::vector<Range>& r) {
   const auto& nodes = circuit.nodes();
-  std::vector<Range> r(nodes.size());
-  for (NodeId id = 0; id < nodes.size(); ++id) {
+  {
     const Node& n = nodes[id];
     const std::size_t count = element_count(n.shape);
     switch (n.op) {
@@ -83,6 +81,25 @@ std::vector<Range> worst_case_ranges(const Circuit& circuit, RoundingSemantics s
       }
     }
   }
+}
+
+}  // namespace
+
+std::vector<Range> worst_case_ranges(const Circuit& circuit, RoundingSemantics semantics,
+                                     std::span<const std::optional<Range>> assumed) {
+  const auto& nodes = circuit.nodes();
+  if (!assumed.empty()) {
+    require_equal(assumed.size(), nodes.size(), "worst_case_ranges", "assumed ranges", "nodes");
+  }
+  std::vector<Range> r(nodes.size());
+  for (NodeId id = 0; id < nodes.size(); ++id) {
+    compute_node_range(circuit, semantics, id, r);
+    if (!assumed.empty() && assumed[id]) {
+      const Range a = *assumed[id];
+      const Range both{std::max(r[id].lo, a.lo), std::min(r[id].hi, a.hi)};
+      r[id] = both.lo <= both.hi ? both : a;
+    }
+  }
   return r;
 }
 
@@ -105,6 +122,16 @@ std::vector<Range> observed_ranges(const Circuit& circuit, std::span<const Sampl
     if (nodes[i].op == OpKind::kInput) r[i] = r[i].hull(nodes[i].declared_range);
   }
   return r;
+}
+
+Range widen(Range r, unsigned bits) {
+  if (bits == 0) return r;
+  const Int128 span = static_cast<Int128>(r.hi) - r.lo;
+  const Int128 extra = (span * ((Int128{1} << bits) - 1) + 1) / 2;
+  const auto clip = [](Int128 v) {
+    return static_cast<std::int64_t>(std::clamp<Int128>(v, -kLimit + 1, kLimit - 1));
+  };
+  return {clip(r.lo - extra), clip(r.hi + extra)};
 }
 
 std::vector<Range> hull(std::span<const Range> a, std::span<const Range> b) {

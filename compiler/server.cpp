@@ -1,6 +1,7 @@
 #include "compiler/server.hpp"
 
 #include "core/errors.hpp"
+#include "core/parallel.hpp"
 
 namespace lutfhe::compiler {
 namespace {
@@ -19,7 +20,12 @@ CircuitServer::CircuitServer(const CompiledCircuit& compiled, const ServerKey& k
       key_(key),
       evaluator_(compiled, key, threads),
       input_values_(values_per_sample(node_shapes(compiled.circuit, compiled.circuit.inputs()))),
-      output_values_(values_per_sample(node_shapes(compiled.circuit, compiled.circuit.outputs()))) {
+      output_values_(values_per_sample(node_shapes(compiled.circuit, compiled.circuit.outputs()))),
+      threads_(resolve_threads(threads)) {
+  if (!key.can_bootstrap() && bootstrap_count(compiled) > 0) {
+    throw KeyMismatch("the evaluation key holds no bootstrapping key, the circuit needs " +
+                      std::to_string(bootstrap_count(compiled)) + " bootstraps per sample");
+  }
 }
 
 CiphertextBatch CircuitServer::evaluate(CiphertextBatch inputs, const ProgressCallback& progress) {

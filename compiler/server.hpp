@@ -35,6 +35,8 @@ class CircuitServer {
 
   // Bootstraps performed so far.
   const RunStats& stats() const { return evaluator_.stats(); }
+  // The OpenMP team size evaluations use.
+  int threads() const { return threads_; }
 
  private:
   const CompiledCircuit& compiled_;
@@ -42,6 +44,7 @@ class CircuitServer {
   ServerEvaluator evaluator_;
   std::size_t input_values_;
   std::size_t output_values_;
+  int threads_;
 };
 
 }  // namespace lutfhe::compiler

@@ -45,6 +45,9 @@ CiphertextPrologue read_ciphertext_prologue(InArchive& ar, std::istream& is, con
                           ", parameters " + p.name +
                           " need k·N=" + std::to_string(p.big_dimension().value()));
   }
+  if ((h.flags & ~kFlagSeeded) != 0) {
+    throw FileFormatError(where(path) + "a ciphertext batch has no flag but 'seeded'");
+  }
   const bool seeded = (h.flags & kFlagSeeded) != 0;
   const std::uint64_t per_ct = seeded ? 8 : 8 * (dim + 1);
   const std::uint64_t have = remaining(is, h, path);

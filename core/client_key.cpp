@@ -92,8 +92,12 @@ Torus ClientKey::phase(const LweCiphertext& ct) const {
 }
 
 EvaluationKey generate_evaluation_key(const ClientKey& client, EncryptionRandomness& rng,
-                                      const ProgressCallback& progress) {
+                                      const ProgressCallback& progress, bool bootstrapping) {
   const ParameterSet& p = client.parameters();
+  if (!bootstrapping) {
+    return EvaluationKey{p, client.key_id(), LweBootstrapKey(LweDimension(0), p.k, p.N, p.pbs),
+                         LweKeyswitchKey(LweDimension(0), p.n, p.ks), std::nullopt};
+  }
   EvaluationKey key{p, client.key_id(), LweBootstrapKey(p.n, p.k, p.N, p.pbs),
                     LweKeyswitchKey(p.big_dimension(), p.n, p.ks), std::nullopt};
   generate_keyswitch_key(key.keyswitch_key, client.big_key(), client.small_key(), p.lwe_noise, rng);
@@ -102,17 +106,21 @@ EvaluationKey generate_evaluation_key(const ClientKey& client, EncryptionRandomn
   return key;
 }
 
-EvaluationKey generate_evaluation_key(const ClientKey& client, const ProgressCallback& progress) {
+EvaluationKey generate_evaluation_key(const ClientKey& client, const ProgressCallback& progress,
+                                      bool bootstrapping) {
   const Seed mask_seed = random_seed();
   EncryptionRandomness rng = EncryptionRandomness::with_mask_seed(mask_seed);
-  EvaluationKey key = generate_evaluation_key(client, rng, progress);
-  key.mask_seed = mask_seed;
+  EvaluationKey key = generate_evaluation_key(client, rng, progress, bootstrapping);
+  if (bootstrapping) key.mask_seed = mask_seed;
   return key;
 }
 
 ServerKey generate_server_key_in_process(const ClientKey& client, EncryptionRandomness& rng,
-                                         const ProgressCallback& progress) {
+                                         const ProgressCallback& progress, bool bootstrapping) {
   const ParameterSet& p = client.parameters();
+  if (!bootstrapping) {
+    return ServerKey(generate_evaluation_key(client, rng, progress, false));
+  }
   const NegacyclicFft& fft = NegacyclicFft::for_size(p.N.value());
   const std::size_t big = p.big_dimension().value();
   const std::size_t steps = p.n.value() + big;

@@ -49,17 +49,22 @@ class ClientKey {
 };
 
 // Masks and noise from `rng` (no mask seed is recorded).
+// With `bootstrapping` false (a circuit without lookups) the key holds no bootstrapping or
+// key-switching key: a few hundred bytes instead of megabytes.
 EvaluationKey generate_evaluation_key(const ClientKey& client, EncryptionRandomness& rng,
-                                      const ProgressCallback& progress = {});
+                                      const ProgressCallback& progress = {},
+                                      bool bootstrapping = true);
 // Masks from a fresh public seed (recorded, so the key can be stored compressed) and noise
 // from the OS CSPRNG.
 EvaluationKey generate_evaluation_key(const ClientKey& client,
-                                      const ProgressCallback& progress = {});
+                                      const ProgressCallback& progress = {},
+                                      bool bootstrapping = true);
 
 // Builds the server form directly from the client key, one GGSW and one key-switching row at a
 // time, never holding the standard-domain keys: for benchmarks, tests and in-process use of the
 // large sets (PBS_6BIT, PBS_8BIT). A real deployment sends an EvaluationKey instead.
 ServerKey generate_server_key_in_process(const ClientKey& client, EncryptionRandomness& rng,
-                                         const ProgressCallback& progress = {});
+                                         const ProgressCallback& progress = {},
+                                         bool bootstrapping = true);
 
 }  // namespace lutfhe

@@ -46,7 +46,7 @@ FileSummary describe_file(const std::filesystem::path& path) {
         break;
       case ObjectKind::kEvaluationKey:
         get_key_id(ar, h, path);
-        rest = evaluation_key_body_bytes(p, (h.flags & kFlagSeeded) != 0);
+        rest = evaluation_key_body_bytes(p, h.flags);
         break;
       case ObjectKind::kGlweCiphertext:
         require_no_flags(h, path);

@@ -20,6 +20,10 @@ struct EvaluationKey {
   // Set when every mask was drawn from this public seed (key-switching rows first, then the
   // bootstrapping key's GLWE rows): the key can then be stored as the seed plus the bodies.
   std::optional<Seed> mask_seed;
+
+  // False for the key of a circuit without lookups: it then holds no bootstrapping or
+  // key-switching key at all (both empty), only what ties ciphertexts to the client key.
+  bool has_bootstrapping() const { return bootstrap_key.input_dimension().value() != 0; }
 };
 
 }  // namespace lutfhe

@@ -32,7 +32,13 @@ EvaluationKeyLayout layout_of(const ParameterSet& p) {
 void check_evaluation_key_size(std::istream& is, const FileHeader& h, const ParameterSet& p,
                                const std::filesystem::path& path) {
   const bool seeded = (h.flags & kFlagSeeded) != 0;
-  const std::uint64_t need = evaluation_key_body_bytes(p, seeded);
+  const bool none = (h.flags & kFlagNoBootstrapping) != 0;
+  if (seeded && none) {
+    throw FileFormatError(where(path) +
+                          "an evaluation key without bootstrapping material has "
+                          "no seeded form");
+  }
+  const std::uint64_t need = evaluation_key_body_bytes(p, h.flags);
   const std::uint64_t have = remaining(is, h, path);
   if (have != need) {
     throw FileFormatError(where(path) + "evaluation key body has " + std::to_string(have) +
@@ -86,7 +92,9 @@ void read_evaluation_key_body(InArchive& ar, const ParameterSet& p, bool seeded,
 
 using namespace payload;
 
-std::uint64_t evaluation_key_body_bytes(const ParameterSet& p, bool seeded) {
+std::uint64_t evaluation_key_body_bytes(const ParameterSet& p, std::uint32_t flags) {
+  if ((flags & kFlagNoBootstrapping) != 0) return 0;
+  const bool seeded = (flags & kFlagSeeded) != 0;
   const EvaluationKeyLayout L = layout_of(p);
   const std::uint64_t ks_values = L.ks_rows * (seeded ? 1 : L.n + 1);
   const std::uint64_t bsk_values = L.n * L.ggsw_rows * (seeded ? 1 : L.k + 1) * L.big_n;
@@ -94,12 +102,22 @@ std::uint64_t evaluation_key_body_bytes(const ParameterSet& p, bool seeded) {
 }
 
 void write_evaluation_key(AtomicFile& out, const EvaluationKey& key, bool seeded) {
-  if (seeded && !key.mask_seed) {
+  if (seeded && !key.mask_seed && key.has_bootstrapping()) {
     throw InvalidArgument(
         "this evaluation key was not generated from a mask seed; it can only "
         "be stored in full");
   }
   const ParameterSet& p = key.params;
+  if (!key.has_bootstrapping()) {
+    write_object_file(out,
+                      make_header(ObjectKind::kEvaluationKey, p, key.key_id, kFlagNoBootstrapping),
+                      [&](std::ostream& os) {
+                        OutArchive ar(os);
+                        put_params(ar, p);
+                        put_key_id(ar, key.key_id);
+                      });
+    return;
+  }
   write_object_file(
       out, make_header(ObjectKind::kEvaluationKey, p, key.key_id, seeded ? kFlagSeeded : 0),
       [&](std::ostream& os) {
@@ -143,6 +161,11 @@ EvaluationKey load_evaluation_key(const std::filesystem::path& path) {
     const ParameterSet p = get_checked_params(ar, h, path);
     const KeyId id = get_key_id(ar, h, path);
     check_evaluation_key_size(is, h, p, path);
+    if ((h.flags & kFlagNoBootstrapping) != 0) {
+      out.emplace(EvaluationKey{p, id, LweBootstrapKey(LweDimension(0), p.k, p.N, p.pbs),
+                                LweKeyswitchKey(LweDimension(0), p.n, p.ks), std::nullopt});
+      return;
+    }
     out.emplace(EvaluationKey{p, id, LweBootstrapKey(p.n, p.k, p.N, p.pbs),
                               LweKeyswitchKey(p.big_dimension(), p.n, p.ks), std::nullopt});
     EvaluationKey& key = *out;
@@ -165,6 +188,12 @@ ServerKey load_server_key(const std::filesystem::path& path, const ProgressCallb
     const ParameterSet p = get_checked_params(ar, h, path);
     const KeyId id = get_key_id(ar, h, path);
     check_evaluation_key_size(is, h, p, path);
+    if ((h.flags & kFlagNoBootstrapping) != 0) {
+      out.emplace(ServerKey::from_parts(p, id,
+                                        FourierBootstrapKey(LweDimension(0), p.k, p.N, p.pbs),
+                                        CompactKeyswitchKey(LweDimension(0), p.n, p.ks)));
+      return;
+    }
     const NegacyclicFft& fft = NegacyclicFft::for_size(p.N.value());
     CompactKeyswitchKey ksk(p.big_dimension(), p.n, p.ks);
     FourierBootstrapKey bsk(p.n, p.k, p.N, p.pbs);
@@ -185,7 +214,7 @@ ServerKey load_server_key(const std::filesystem::path& path, const ProgressCallb
 
 std::uint64_t evaluation_key_file_size(const ParameterSet& p, bool seeded) {
   return kHeaderSize + parameters_prefix_bytes(p) + sizeof(KeyId) +
-         evaluation_key_body_bytes(p, seeded);
+         evaluation_key_body_bytes(p, seeded ? kFlagSeeded : 0);
 }
 
 }  // namespace lutfhe

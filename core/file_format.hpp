@@ -6,7 +6,8 @@
 //        0     8  magic "LUTFHE\r\n"
 //        8     4  format version (u32, 1)
 //       12     4  object kind (u32, ObjectKind)
-//       16     4  flags (u32; bit 0: seeded, masks stored as their seed; other bits 0)
+//       16     4  flags (u32; bit 0: seeded, masks stored as their seed; bit 1: an evaluation
+//                  key without bootstrapping material; other bits 0)
 //       20     4  reserved (u32, 0)
 //       24     8  payload size in bytes (u64)
 //       32    32  parameter fingerprint (parameter_fingerprint(), BLAKE2b-256)
@@ -58,8 +59,11 @@ using Fingerprint16 = std::array<std::uint8_t, 16>;
 
 // Header flag: masks replaced by the seed of their deterministic stream.
 inline constexpr std::uint32_t kFlagSeeded = 1;
+// Header flag of an evaluation key: no bootstrapping material (the key of a circuit without
+// lookups; params and key id only).
+inline constexpr std::uint32_t kFlagNoBootstrapping = 2;
 // Every flag this version knows; a file with any other bit set is refused.
-inline constexpr std::uint32_t kKnownFlags = kFlagSeeded;
+inline constexpr std::uint32_t kKnownFlags = kFlagSeeded | kFlagNoBootstrapping;
 
 struct FileHeader {
   std::uint32_t version = kFormatVersion;

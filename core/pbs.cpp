@@ -12,6 +12,17 @@
 #include "core/sample_extract.hpp"
 
 namespace lutfhe {
+namespace {
+
+void require_bootstrapping(const ServerKey& key) {
+  if (!key.can_bootstrap()) {
+    throw KeyMismatch(
+        "this evaluation key holds no bootstrapping key (it was made for a circuit "
+        "without lookups)");
+  }
+}
+
+}  // namespace
 
 void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
                                std::span<const LweCiphertext> inputs,
@@ -19,6 +30,7 @@ void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
                                Scratch& scratch) {
   require_equal(outputs.size(), inputs.size(), "keyswitch_bootstrap_batch", "outputs", "inputs");
   require_equal(luts.size(), inputs.size(), "keyswitch_bootstrap_batch", "tables", "inputs");
+  require_bootstrapping(key);
   const FourierBootstrapKey& bsk = key.bootstrap_key();
   const std::size_t count = inputs.size();
   const std::size_t n = key.parameters().n.value();
@@ -55,6 +67,7 @@ void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
 
 void keyswitch_bootstrap(std::span<const std::span<Torus>> outputs, std::span<const Torus> in,
                          const LookupTable& lut, const ServerKey& key, Scratch& scratch) {
+  require_bootstrapping(key);
   Scratch::Frame frame(scratch);
   auto small = scratch.take<Torus>(key.parameters().n.value() + 1);
   keyswitch(small, in, key.keyswitch_key(), scratch);

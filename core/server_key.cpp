@@ -26,6 +26,11 @@ ServerKey::ServerKey(const ParameterSet& params, const KeyId& id, FourierBootstr
 }
 
 void ServerKey::check_consistency() const {
+  if (!can_bootstrap()) {
+    require_equal(ksk_.input_dimension().value(), 0, "server key without bootstrapping",
+                  "key-switching key input n", "0");
+    return;
+  }
   require_equal(ksk_.input_dimension().value(), params_.big_dimension().value(), "server key",
                 "key-switching key input n", "parameters k·N");
   require_equal(ksk_.output_dimension().value(), params_.n.value(), "server key",

@@ -27,6 +27,9 @@ class ServerKey {
   }
 
   const ParameterSet& parameters() const { return params_; }
+  // False for the key of a circuit without lookups (EvaluationKey::has_bootstrapping): KS-PBS
+  // then refuses to run.
+  bool can_bootstrap() const { return bsk_.input_dimension().value() != 0; }
   const KeyId& key_id() const { return key_id_; }
   const FourierBootstrapKey& bootstrap_key() const { return bsk_; }
   // The key-switching key in its 32-bit server form (see CompactKeyswitchKey).

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/client.hpp"
+#include "compiler/client_spec.hpp"
 #include "compiler/ir.hpp"
 #include "models/quantized_model.hpp"
 

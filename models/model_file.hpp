@@ -7,9 +7,11 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "models/quantized_model.hpp"
+#include "models/samples.hpp"
 
 namespace lutfhe::models {
 
@@ -28,6 +30,8 @@ void save_model(const std::filesystem::path& path, const QuantizedModel& model);
 struct ModelImportOptions {
   std::filesystem::path calibration;
   std::size_t calibration_count = 0;  // first N samples (0: all)
+  // Samples already in memory instead of `calibration` (not owned; must outlive the call).
+  const std::vector<RealSample>* calibration_samples = nullptr;
   unsigned weight_bits = 0;
   unsigned activation_bits = 0;
   unsigned input_bits = 0;

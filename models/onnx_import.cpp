@@ -32,6 +32,9 @@ OnnxModel load_onnx(const std::filesystem::path& path) {
 
 QuantizedModel import_onnx(const std::filesystem::path& path, const ModelImportOptions& options) {
   const OnnxModel m = load_onnx(path);
+  if (options.calibration_samples != nullptr) {
+    return quantize_onnx(m, *options.calibration_samples, options);
+  }
   std::vector<RealSample> calibration;
   if (!options.calibration.empty()) {
     calibration = load_samples(options.calibration, options.calibration_count,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "compiler/client_spec.hpp"
 #include "core/errors.hpp"
 
 namespace lutfhe::models {
@@ -105,10 +106,8 @@ std::int64_t QuantParams::max() const {
 }
 
 std::int64_t QuantParams::quantize(double x) const {
-  const double q = std::round(x / scale) + static_cast<double>(zero_point);
-  if (std::isnan(q)) return zero_point;
-  return static_cast<std::int64_t>(
-      std::clamp(q, static_cast<double>(min()), static_cast<double>(max())));
+  // The client's rule, so that every evaluator quantizes as the client does.
+  return compiler::quantize_value(x, {scale, zero_point}, {min(), max()});
 }
 
 std::string layer_type(const Layer& layer) {

@@ -38,7 +38,9 @@ struct QuantParams {
   std::int64_t max() const;
   // clamp(round(x / scale) + zero_point)
   std::int64_t quantize(double x) const;
-  double dequantize(std::int64_t q) const { return scale * static_cast<double>(q - zero_point); }
+  double dequantize(std::int64_t q) const {
+    return scale * (static_cast<double>(q) - static_cast<double>(zero_point));
+  }
 };
 
 struct DenseLayer {

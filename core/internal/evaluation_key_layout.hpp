@@ -8,8 +8,9 @@
 namespace lutfhe {
 
 // The bytes after the key id: [seed] key-switching rows then GGSW rows, masks omitted when
-// seeded. Checked against the payload before any key memory is allocated, so a small file
-// cannot make the loader reserve gigabytes.
-std::uint64_t evaluation_key_body_bytes(const ParameterSet& p, bool seeded);
+// seeded (kFlagSeeded in `flags`), none at all with kFlagNoBootstrapping. Checked against the
+// payload before any key memory is allocated, so a small file cannot make the loader reserve
+// gigabytes.
+std::uint64_t evaluation_key_body_bytes(const ParameterSet& p, std::uint32_t flags);
 
 }  // namespace lutfhe

@@ -50,7 +50,7 @@ std::vector<NoiseSite> sites_of(std::uint64_t seed, unsigned r) {
   Circuit c = random_circuit(rng, o);
   const auto samples = random_samples(rng, c, 16);
   const auto base = observed_ranges(c, samples, RoundingSemantics::kModel);
-  const auto ranges = apply_rounding(c, base, r, samples);
+  const auto ranges = apply_rounding(c, base, r, RangePolicy(RangeMode::kCalibrated, 0, samples));
   return plan_circuit(c, ranges, r).sites;
 }
 

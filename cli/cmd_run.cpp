@@ -1,0 +1,138 @@
+// The steps around a compiled model on either side: `lutfhe run` (server: the circuit and the
+// evaluation key only) and `encrypt --spec` / `decrypt --spec` (client), all through the
+// compiler's client/server API.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/compiler_commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/paths.hpp"
+#include "cli/progress.hpp"
+#include "compiler/artifacts.hpp"
+#include "compiler/client.hpp"
+#include "compiler/server.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key_file.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "core/fingerprint.hpp"
+#include "models/samples.hpp"
+
+namespace lutfhe::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct RunCommand {
+  std::string circuit;
+  std::string server_key;
+  std::string in;
+  std::string out;
+  int threads = 0;
+  bool quiet = false;
+};
+
+int run_server(const RunCommand& c) {
+  require_writable_output(c.out, "--out");
+  require_distinct(c.out, "--out", c.in, "--in");
+  require_distinct(c.out, "--out", c.server_key, "--server-key");
+  require_distinct(c.out, "--out", c.circuit, "--circuit");
+  const compiler::CompiledCircuit circuit = compiler::load_server_circuit(c.circuit);
+  CiphertextBatch in = load_ciphertexts(c.in);
+  if (parameter_fingerprint(in.params) != parameter_fingerprint(circuit.params)) {
+    throw KeyMismatch(c.in + ": encrypted for parameters " + in.params.name + ", " + c.circuit +
+                      " was compiled for " + circuit.params.name);
+  }
+  const auto key_start = Clock::now();
+  const ServerKey key = [&] {
+    ProgressBar bar("loading server key", progress_wanted(c.quiet));
+    return load_server_key(c.server_key, bar.callback());
+  }();
+  const double key_seconds = seconds_since(key_start);
+  require_same_key(c.in, in.params, in.key_id, key.parameters(), key.key_id());
+  compiler::CircuitServer server(circuit, key, c.threads);
+  const std::size_t samples =
+      server.input_values() ? in.ciphertexts.size() / server.input_values() : 0;
+  ProgressBar bar("run " + std::to_string(samples) + " samples", progress_wanted(c.quiet));
+  const auto start = Clock::now();
+  const CiphertextBatch out = server.evaluate(std::move(in), bar.callback());
+  const double seconds = seconds_since(start);
+  bar.finish();
+  save_ciphertexts(c.out, out, false);
+  if (!c.quiet) {
+    std::fprintf(stderr,
+                 "lutfhe: key loaded in %.3f s; %zu samples, %zu bootstraps, evaluated in %.3f s "
+                 "(%.1f ms per sample, %d threads)\n",
+                 key_seconds, samples, server.stats().bootstraps, seconds,
+                 1000.0 * seconds / static_cast<double>(std::max<std::size_t>(samples, 1)),
+                 server.threads());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void print_prediction(std::ostream& out, const std::vector<compiler::ClientTensor>& outputs,
+                      const std::vector<compiler::Tensor>& values) {
+  const compiler::RealSample scores = compiler::dequantize_outputs(outputs, values);
+  const auto first = static_cast<std::ptrdiff_t>(compiler::element_count(outputs.at(0).shape));
+  const auto best = std::max_element(scores.begin(), scores.begin() + first);
+  out << (best - scores.begin());
+  char buf[32];
+  for (double s : scores) {
+    std::snprintf(buf, sizeof buf, " %.6g", s);
+    out << buf;
+  }
+  out << '\n';
+}
+
+int encrypt_with_spec(const SpecEncryptOptions& o) {
+  require_writable_output(o.out, "--out");
+  require_distinct(o.out, "--out", o.spec, "--spec");
+  require_distinct(o.out, "--out", o.client_key, "--client-key");
+  require_distinct(o.out, "--out", o.input, "--input");
+  const compiler::ClientSpec spec = compiler::load_client_spec(o.spec);
+  const ClientKey key = load_client_key(o.client_key);
+  if (parameter_fingerprint(key.parameters()) != parameter_fingerprint(spec.params)) {
+    throw KeyMismatch(o.client_key + ": made for parameters " + key.parameters().name + ", " +
+                      o.spec + " needs " + spec.params.name);
+  }
+  const auto samples = models::load_samples(o.input, o.count, spec.input_values());
+  ProgressBar bar("encrypt", progress_wanted(o.quiet));
+  const CiphertextBatch batch = compiler::encrypt_samples(spec, key, samples, bar.callback());
+  bar.finish();
+  save_ciphertexts(o.out, batch, true);
+  return kExitOk;
+}
+
+int decrypt_with_spec(const SpecDecryptOptions& o, std::ostream& out) {
+  const compiler::ClientSpec spec = compiler::load_client_spec(o.spec);
+  const ClientKey key = load_client_key(o.client_key);
+  const CiphertextBatch in = load_ciphertexts(o.in);
+  require_same_key(o.in, in.params, in.key_id, key.parameters(), key.key_id());
+  for (const auto& result : compiler::decrypt_results(spec, key, in)) {
+    print_prediction(out, spec.outputs, result);
+  }
+  return kExitOk;
+}
+
+void add_run_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<RunCommand>();
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Server: evaluate a compiled circuit on encrypted samples (evaluation key only)");
+  cmd->add_option("--circuit", o->circuit, "server.circuit from 'lutfhe compile'")->required();
+  cmd->add_option("--server-key", o->server_key, "Evaluation key")->required();
+  cmd->add_option("--in", o->in, "Encrypted samples from 'lutfhe encrypt --spec'")->required();
+  cmd->add_option("--out", o->out, "Encrypted results to write")->required();
+  add_threads_option(cmd, o->threads, "OpenMP threads");
+  add_quiet_flag(cmd, o->quiet);
+  cmd->callback([o, &action] { action = [o] { return run_server(*o); }; });
+}
+
+}  // namespace lutfhe::cli

@@ -1,0 +1,242 @@
+// One semantics (compiler/README.md): with sound ranges, clear evaluation of the compiled
+// circuit, simulate and execute agree on every input the client can send — inside or far outside
+// the calibration data — and a circuit without lookups needs no bootstrapping key.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "compiler/artifacts.hpp"
+#include "compiler/client.hpp"
+#include "compiler/compile.hpp"
+#include "compiler/server.hpp"
+#include "compiler/simulate.hpp"
+#include "core/client_key.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "core/file_format.hpp"
+#include "tests/support/file_test_support.hpp"
+#include "tests/support/random_circuits.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace lutfhe::testing {
+namespace {
+
+using namespace compiler;
+
+// Samples whose inputs stay in the lowest quarter of their range: a calibration set that the
+// test inputs then leave far behind.
+std::vector<Sample> narrow_samples(TestRng& rng, const Circuit& c, std::size_t count) {
+  std::vector<Sample> out = random_samples(rng, c, count);
+  for (Sample& s : out) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const Range r = c.node(c.inputs()[i]).declared_range;
+      const std::int64_t top = r.lo + (r.hi - r.lo) / 4;
+      for (auto& v : s[i]) v = std::min(v, top);
+    }
+  }
+  return out;
+}
+
+// Inputs at the ends of their declared range (where accumulators are most extreme) and random.
+std::vector<Sample> far_samples(TestRng& rng, const Circuit& c, std::size_t count) {
+  std::vector<Sample> out = random_samples(rng, c, count);
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    for (std::size_t i = 0; i < out[k].size(); ++i) {
+      const Range r = c.node(c.inputs()[i]).declared_range;
+      for (std::size_t e = 0; e < out[k][i].size(); ++e) {
+        if (k % 3 == 0) out[k][i][e] = (e % 2 == 0) ? r.hi : r.lo;
+        if (k % 3 == 1) out[k][i][e] = (e % 2 == 0) ? r.lo : r.hi;
+      }
+    }
+  }
+  return out;
+}
+
+TEST(CompilerSemantics, SoundRangesAgreeFarOutsideCalibration) {
+  std::size_t compared = 0;
+  std::size_t calibrated_wraps = 0;
+  for (std::uint64_t seed = 11; seed <= 16; ++seed) {
+    LUTFHE_TRACE_SEED(seed);
+    TestRng rng(seed);
+    RandomCircuitOptions o;
+    o.inputs = 6;
+    o.input_bits = 3;
+    o.max_weight = 3;
+    o.linear_output = seed % 2 == 0;
+    const Circuit model = random_circuit(rng, o);
+    const std::vector<Sample> calibration = narrow_samples(rng, model, 24);
+    CompileOptions options;
+    options.parameters = find_parameter_set("TOY");
+    options.rounding_bits = 3;
+    const CompileResult r = compile(model, calibration, options);
+    options.range_mode = RangeMode::kCalibrated;
+    options.headroom_bits = 0;
+    const CompileResult calibrated = compile(model, calibration, options);
+    Simulator sim(r.compiled);
+    Simulator calibrated_sim(calibrated.compiled);
+    for (const Sample& s : far_samples(rng, model, 60)) {
+      EXPECT_EQ(sim.run(s), evaluate_clear(r.compiled.circuit, s, RoundingSemantics::kCompiled));
+      ++compared;
+      if (calibrated_sim.run(s) !=
+          evaluate_clear(calibrated.compiled.circuit, s, RoundingSemantics::kCompiled)) {
+        ++calibrated_wraps;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 360u);
+  // The same circuits with calibrated ranges and no headroom do wrap on these inputs: the
+  // inputs do leave the calibrated ranges, and the sound ranges are what keeps them exact.
+  EXPECT_GT(calibrated_wraps, 0u);
+}
+
+// The wrap a calibrated range allows, documented rather than hidden: some far-out input breaks
+// the clear evaluation of the compiled circuit there, while simulate still equals execute.
+TEST(CompilerSemantics, CalibratedRangesWrapOnlyBeyondTheirHeadroom) {
+  TestRng rng(21);
+  Circuit c;
+  const NodeId x = c.input({4}, {0, 7}, "x");
+  const NodeId h = c.dense(x, 1, {3, 3, 3, 3}, {0}, "acc");
+  const NodeId y = c.lookup(h, LookupFunction::function([](std::int64_t v) { return v / 4; }, "q"));
+  c.mark_output(y);
+  std::vector<Sample> calibration;
+  for (std::int64_t v = 0; v <= 2; ++v) calibration.push_back({{v, v, v, v}});  // acc in [0, 24]
+  CompileOptions options;
+  options.parameters = find_parameter_set("TOY");
+  options.range_mode = RangeMode::kCalibrated;
+  options.headroom_bits = 1;  // [-12, 36]
+  const CompileResult r = compile(c, calibration, options);
+  const Range widened = r.compiled.plans[h].range;
+  EXPECT_EQ(widened.lo, 0);  // capped at the worst case: the weights and inputs are positive
+  EXPECT_GE(widened.hi, 36);
+  EXPECT_LT(widened.hi, 84);  // narrower than the worst case
+  Simulator sim(r.compiled);
+  // Inside the headroom (acc = 36): the model's answer.
+  EXPECT_EQ(sim.run({{3, 3, 3, 3}}),
+            evaluate_clear(r.compiled.circuit, {{3, 3, 3, 3}}, RoundingSemantics::kCompiled));
+  // The sound default compiles the same circuit to agree everywhere.
+  options.range_mode = RangeMode::kSound;
+  const CompileResult sound = compile(c, calibration, options);
+  Simulator sound_sim(sound.compiled);
+  EXPECT_EQ(sound_sim.run({{7, 7, 7, 7}}),
+            evaluate_clear(sound.compiled.circuit, {{7, 7, 7, 7}}, RoundingSemantics::kCompiled));
+}
+
+// Execute equals simulate and the compiled clear evaluation on inputs far outside calibration.
+TEST(CompilerSemantics, ExecuteAgreesFarOutsideCalibration) {
+  TestRng rng(31);
+  RandomCircuitOptions o;
+  o.inputs = 5;
+  o.input_bits = 3;
+  o.max_weight = 3;
+  const Circuit model = random_circuit(rng, o);
+  CompileOptions options;
+  options.parameters = find_parameter_set("TOY");
+  options.rounding_bits = 3;
+  const CompileResult r = compile(model, narrow_samples(rng, model, 16), options);
+  const ClientSpec spec = make_client_spec(r.compiled);
+  const ClientKey client(spec.params, test_seed(31));
+  EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(32));
+  const ServerKey key = generate_server_key_in_process(client, keygen_rng);
+  CircuitServer server(r.compiled, key, 2);
+  Simulator sim(r.compiled);
+  const std::vector<Sample> samples = far_samples(rng, model, 6);
+  const auto results =
+      decrypt_results(spec, client, server.evaluate(encrypt_quantized(spec, client, samples)));
+  ASSERT_EQ(results.size(), samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(results[i], sim.run(samples[i])) << "sample " << i;
+    EXPECT_EQ(results[i],
+              evaluate_clear(r.compiled.circuit, samples[i], RoundingSemantics::kCompiled))
+        << "sample " << i;
+  }
+}
+
+// A linear model: no lookup, so no bootstrapping key; parameters chosen for fresh noise only.
+TEST(CompilerLinear, NoLookupsNeedNoBootstrappingKey) {
+  TestRng rng(41);
+  Circuit c;
+  const NodeId x = c.input({30}, {0, 63}, "x");
+  std::vector<std::int64_t> w(60);
+  for (auto& v : w) v = static_cast<std::int64_t>(rng.below(255)) - 127;
+  const NodeId y = c.dense(x, 2, w, {1000, -1000}, "logits");
+  c.mark_output(y);
+  const std::vector<Sample> calibration = narrow_samples(rng, c, 20);
+  const CompileResult r = compile(c, calibration);
+  EXPECT_EQ(bootstrap_count(r.compiled), 0u);
+  EXPECT_EQ(r.report.bootstraps, 0u);
+  EXPECT_EQ(r.compiled.params.name.rfind("LINEAR-", 0), 0u) << r.compiled.params.name;
+  EXPECT_EQ(r.report.text().find("ms per KS-PBS"), std::string::npos);
+  const ClientSpec spec = make_client_spec(r.compiled);
+  EXPECT_FALSE(spec.needs_bootstrapping);
+
+  TempDir dir("lutfhe-linear");
+  save_client_spec(dir / "client.spec", spec);
+  EXPECT_FALSE(load_client_spec(dir / "client.spec").needs_bootstrapping);
+  const ClientKey client(spec.params, test_seed(42));
+  const EvaluationKey eval = generate_evaluation_key(client, {}, false);
+  EXPECT_FALSE(eval.has_bootstrapping());
+  save_evaluation_key(dir / "eval.key", eval, false);
+  EXPECT_LT(std::filesystem::file_size(dir / "eval.key"), 4096u);
+  EXPECT_TRUE(read_file_header(dir / "eval.key").flags & kFlagNoBootstrapping);
+  const ServerKey key = load_server_key(dir / "eval.key");
+  EXPECT_FALSE(key.can_bootstrap());
+
+  CircuitServer server(r.compiled, key, 2);
+  const std::vector<Sample> samples = far_samples(rng, c, 9);  // far from the calibration
+  const auto results =
+      decrypt_results(spec, client, server.evaluate(encrypt_quantized(spec, client, samples)));
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(results[i], evaluate_clear(c, samples[i])) << "sample " << i;
+  }
+}
+
+TEST(CompilerLinear, BootstrappingCircuitRefusesAKeyWithoutBootstrapping) {
+  TestRng rng(51);
+  const Circuit model = random_circuit(rng, {});
+  CompileOptions options;
+  options.parameters = find_parameter_set("TOY");
+  const CompileResult r = compile(model, {}, options);
+  ASSERT_GT(bootstrap_count(r.compiled), 0u);
+  const ClientKey client(r.compiled.params, test_seed(52));
+  const ServerKey key(generate_evaluation_key(client, {}, false));
+  EXPECT_THROW(CircuitServer(r.compiled, key, 1), KeyMismatch);
+}
+
+// Client specs of version 1 (before needs_bootstrapping) are still read, as needing a key.
+TEST(CompilerLinear, VersionOneClientSpecIsRead) {
+  TestRng rng(61);
+  Circuit c;
+  c.mark_output(c.dense(c.input({2}, {0, 3}), 1, {1, 2}, {0}));
+  const CompileResult r = compile(c, {});
+  ClientSpec spec = make_client_spec(r.compiled);
+  ASSERT_FALSE(spec.needs_bootstrapping);
+  TempDir dir("lutfhe-spec-v1");
+  save_client_spec(dir / "v2.spec", spec);
+  SplitFile f = split_file(dir / "v2.spec");
+  // Version 1: the same payload without the trailing flag, version field (after the cereal
+  // endianness byte) 1.
+  ASSERT_EQ(f.payload[1], kArtifactVersion);
+  f.payload[1] = 1;
+  f.payload.pop_back();
+  reframe(dir / "v1.spec", f.header, f.payload);
+  const ClientSpec v1 = load_client_spec(dir / "v1.spec");
+  EXPECT_TRUE(v1.needs_bootstrapping);
+  EXPECT_EQ(v1.inputs, spec.inputs);
+  // A version this lutfhe does not know is refused.
+  f.payload[1] = kArtifactVersion + 1;
+  reframe(dir / "v9.spec", f.header, f.payload);
+  EXPECT_THROW(load_client_spec(dir / "v9.spec"), FileFormatError);
+}
+
+TEST(CompilerLinear, EvaluationKeyWithoutBootstrappingHasNoSeededForm) {
+  TempDir dir("lutfhe-nobsk");
+  const ClientKey client(find_parameter_set("TOY"), test_seed(71));
+  save_evaluation_key(dir / "eval.key", generate_evaluation_key(client, {}, false), false);
+  SplitFile f = split_file(dir / "eval.key");
+  f.header.flags |= kFlagSeeded;
+  reframe(dir / "both.key", f.header, f.payload);
+  EXPECT_THROW(load_server_key(dir / "both.key"), FileFormatError);
+  EXPECT_THROW(load_evaluation_key(dir / "both.key"), FileFormatError);
+}
+
+}  // namespace
+}  // namespace lutfhe::testing
