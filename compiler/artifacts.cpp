@@ -148,9 +148,12 @@ void put_node(OutArchive& ar, const Node& n) {
     ar(f.first(), f.step());
     put_ints(ar, f.values());
   }
+  // Version 2: per-channel round bits.
+  ar(static_cast<std::uint64_t>(n.channel_round_bits.size()));
+  for (unsigned k : n.channel_round_bits) ar(static_cast<std::uint32_t>(k));
 }
 
-Node get_node(Reader& r) {
+Node get_node(Reader& r, std::uint32_t version) {
   Node n;
   const auto op = r.get<std::uint8_t>();
   if (op > kLastOpKind) r.fail("unknown op " + std::to_string(op));
@@ -183,7 +186,26 @@ Node get_node(Reader& r) {
       r.fail(e.what());
     }
   }
+  if (version >= 2) {
+    n.channel_round_bits.resize(r.count(4, "channel round bits"));
+    for (auto& k : n.channel_round_bits) k = r.get<std::uint32_t>();
+  }
   return n;
+}
+
+void put_ranges(OutArchive& ar, const std::vector<Range>& ranges) {
+  ar(static_cast<std::uint64_t>(ranges.size()));
+  for (const Range& x : ranges) ar(x.lo, x.hi);
+}
+
+std::vector<Range> get_ranges(Reader& r, const char* what) {
+  std::vector<Range> out(r.count(16, what));
+  for (Range& x : out) {
+    x.lo = r.get<std::int64_t>();
+    x.hi = r.get<std::int64_t>();
+    if (x.lo > x.hi) r.fail(std::string(what) + ": empty range");
+  }
+  return out;
 }
 
 }  // namespace
@@ -254,6 +276,7 @@ void save_server_circuit(const std::filesystem::path& path, const CompiledCircui
                       for (std::size_t i = 0; i < nodes.size(); ++i) {
                         put_node(ar, nodes[i]);
                         ar(compiled.plans[i].range.lo, compiled.plans[i].range.hi);
+                        put_ranges(ar, compiled.plans[i].channel_ranges);  // v2
                       }
                       const auto& outputs = compiled.circuit.outputs();
                       ar(static_cast<std::uint64_t>(outputs.size()));
@@ -266,7 +289,7 @@ CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
   read_object_file(path, ObjectKind::kServerCircuit, [&](const FileHeader& h, std::istream& is) {
     InArchive ar(is);
     Reader r(ar, path, h.payload_size);
-    check_version(r);
+    const std::uint32_t version = check_version(r);
     ParameterSet params = payload::get_checked_params(ar, h, path);
     const auto rounding_bits = r.get<std::uint32_t>();
     if (rounding_bits < 1 || rounding_bits > kMaxMessageBits) {
@@ -278,11 +301,14 @@ CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
     }
     Circuit circuit;
     std::vector<Range> ranges;
+    std::vector<std::vector<Range>> channel_ranges;
     const auto count = r.count(64, "nodes");
     for (std::uint64_t i = 0; i < count; ++i) {
-      Node n = get_node(r);
+      Node n = get_node(r, version);
       Range range{r.get<std::int64_t>(), r.get<std::int64_t>()};
       if (range.lo > range.hi) r.fail("node " + std::to_string(i) + ": empty range");
+      channel_ranges.push_back(version >= 2 ? get_ranges(r, "channel ranges")
+                                            : std::vector<Range>{});
       try {
         circuit.append(std::move(n));
       } catch (const InvalidArgument& e) {
@@ -300,7 +326,8 @@ CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
         const Node& n = circuit.node(id);
         if (n.op == OpKind::kLookup && n.round_bits > 40) r.fail("round bits out of range");
       }
-      Plan plan = plan_circuit(circuit, ranges, rounding_bits, static_cast<RoundingMode>(mode));
+      Plan plan = plan_circuit(circuit, ranges, rounding_bits, static_cast<RoundingMode>(mode),
+                               channel_ranges);
       const unsigned log2_n = params.log2_two_n() - 1;
       for (const NoiseSite& s : plan.sites) {
         if (s.bootstraps() && s.precision + 1 > log2_n) {

@@ -20,7 +20,8 @@
 namespace lutfhe::compiler {
 
 // Version 2 added the client spec's needs_bootstrapping (version 1 files are read as needing a
-// bootstrapping key, which they were given).
+// bootstrapping key, which they were given) and the server circuit's per-channel rounding
+// (round bits per channel of a lookup, the ranges of its input's channels).
 inline constexpr std::uint32_t kArtifactVersion = 2;
 
 void save_client_spec(const std::filesystem::path& path, const ClientSpec& spec);

@@ -81,13 +81,24 @@ std::vector<std::vector<typename Backend::Value>> run_compiled(
       const NodeTables& nt = tables.nodes[id];
       const NodeId src = n.inputs[0];
       const int normalised = 63 - static_cast<int>(lp.width);
-      const Torus factor = pow2_torus(normalised - compiled.plans[src].scale_log2);
-      const Torus shift_in = static_cast<Torus>(-lp.offset) * pow2_torus(normalised);
+      // u = x·2^d − offset at the scale of a W-bit value; per channel when the channels have
+      // their own ranges (d = channel_shift[c]), else d = 0 and one offset.
+      const bool per_channel = !lp.channel_shift.empty();
+      const std::size_t groups = per_channel ? lp.channel_shift.size() : 1;
+      std::vector<Torus> factor(groups);
+      std::vector<Torus> shift_in(groups);
+      for (std::size_t c = 0; c < groups; ++c) {
+        const int d = per_channel ? static_cast<int>(lp.channel_shift[c]) : 0;
+        const std::int64_t offset = per_channel ? lp.channel_offset[c] : lp.offset;
+        factor[c] = pow2_torus(normalised - compiled.plans[src].scale_log2 + d);
+        shift_in[c] = static_cast<Torus>(-offset) * pow2_torus(normalised);
+      }
       std::vector<Value> r(count, backend.zero());
       backend.parallel_for(count, [&](std::size_t e) {
+        const std::size_t c = per_channel ? channel_of(n.shape, e) : 0;
         r[e] = values[src][e];
-        backend.scale(r[e], factor);
-        backend.add_plaintext(r[e], shift_in);
+        backend.scale(r[e], factor[c]);
+        backend.add_plaintext(r[e], shift_in[c]);
       });
       std::size_t site = 0;
       std::vector<Value> scaled(count, backend.zero());

@@ -52,11 +52,12 @@ std::vector<Tensor> evaluate_all(const Circuit& circuit, const Sample& inputs,
         break;
       case OpKind::kLookup: {
         const Tensor& x = values[n.inputs[0]];
-        const unsigned k = semantics == RoundingSemantics::kCompiled ? n.round_bits : 0;
+        const bool compiled = semantics == RoundingSemantics::kCompiled;
         out.resize(count);
         for (std::size_t e = 0; e < count; ++e) {
-          const LookupFunction& f =
-              n.functions.size() == 1 ? n.functions[0] : n.functions[channel_of(n.shape, e)];
+          const std::size_t c = n.functions.size() == 1 ? 0 : channel_of(n.shape, e);
+          const LookupFunction& f = n.functions[c];
+          const unsigned k = compiled ? lookup_round_bits(n, c) : 0;
           const std::int64_t arg =
               k == 0 ? x[e] : checked(static_cast<Int128>(round_bits(x[e], k)) << k, circuit, id);
           out[e] = f(arg);

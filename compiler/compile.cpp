@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <sstream>
 
@@ -107,39 +108,54 @@ std::string node_label(const Circuit& c, NodeId id) {
 
 }  // namespace
 
-std::vector<Range> RangePolicy::ranges(const Circuit& circuit, RoundingSemantics semantics) const {
+RangeSet RangePolicy::ranges(const Circuit& circuit, RoundingSemantics semantics) const {
   if (mode_ == RangeMode::kSound || calibration_.empty()) {
-    return worst_case_ranges(circuit, semantics);
+    return worst_case_range_set(circuit, semantics);
   }
   // The inputs of lookups and rounds: calibrated, widened, never wider than the worst case
   // (when the worst case can be computed at all).
-  const std::vector<Range> observed = observed_ranges(circuit, calibration_, semantics);
-  std::vector<std::optional<Range>> assumed(circuit.size());
+  const RangeSet observed = observed_range_set(circuit, calibration_, semantics);
+  std::vector<std::vector<Range>> assumed(circuit.size());
   for (const Node& n : circuit.nodes()) {
     if (n.op == OpKind::kLookup || n.op == OpKind::kRound) {
-      assumed[n.inputs[0]] = widen(observed[n.inputs[0]], headroom_bits_);
+      std::vector<Range>& a = assumed[n.inputs[0]];
+      a = observed.channel[n.inputs[0]];
+      for (Range& r : a) r = widen(r, headroom_bits_);
     }
   }
   try {
-    return worst_case_ranges(circuit, semantics, assumed);
+    return worst_case_range_set(circuit, semantics, assumed);
   } catch (const InvalidArgument&) {
     // Worst-case bounds beyond ±2^62: every node from calibration, widened.
-    std::vector<Range> out(observed.size());
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = widen(observed[i], headroom_bits_);
+    RangeSet out = observed;
+    for (Range& r : out.node) r = widen(r, headroom_bits_);
+    for (auto& channels : out.channel) {
+      for (Range& r : channels) r = widen(r, headroom_bits_);
+    }
     return out;
   }
 }
 
-std::vector<Range> apply_rounding(Circuit& circuit, std::span<const Range> base, unsigned r,
-                                  const RangePolicy& policy) {
-  std::vector<Range> ranges(base.begin(), base.end());
+RangeSet apply_rounding(Circuit& circuit, const RangeSet& base, unsigned r,
+                        const RangePolicy& policy, bool per_channel) {
+  RangeSet ranges = base;
   for (int iteration = 0; iteration < 16; ++iteration) {
     for (NodeId id = 0; id < circuit.size(); ++id) {
       Node& n = circuit.mutable_node(id);
-      if (n.op == OpKind::kLookup) n.round_bits = rounding_bits_for(ranges[n.inputs[0]], r);
+      if (n.op != OpKind::kLookup) continue;
+      const NodeId in = n.inputs[0];
+      n.channel_round_bits.clear();
+      n.round_bits = rounding_bits_for(ranges.node[in], r);
+      if (!per_channel || n.functions.size() < 2) continue;
+      // Each channel rounds only what its own range needs.
+      std::vector<unsigned> ks;
+      for (const Range& c : ranges.channel[in]) ks.push_back(rounding_bits_for(c, r));
+      if (std::adjacent_find(ks.begin(), ks.end(), std::not_equal_to<>()) == ks.end()) continue;
+      n.round_bits = *std::max_element(ks.begin(), ks.end());
+      n.channel_round_bits = std::move(ks);
     }
-    std::vector<Range> next = hull(ranges, policy.ranges(circuit, RoundingSemantics::kCompiled));
-    if (next == ranges) return ranges;
+    RangeSet next = hull(ranges, policy.ranges(circuit, RoundingSemantics::kCompiled));
+    if (next.node == ranges.node && next.channel == ranges.channel) return ranges;
     ranges = std::move(next);
   }
   throw Error("rounding and range analysis did not reach a fixed point in 16 rounds");
@@ -153,9 +169,12 @@ Circuit materialize_tables(const Circuit& rounded, std::span<const NodePlan> pla
       const LookupPlan& lp = plans[id].lookup;
       std::vector<LookupFunction> tables;
       if (plans[id].live) {
-        const std::int64_t step = std::int64_t{1} << lp.round_bits;
-        for (const auto& t : lp.tables) {
-          tables.push_back(LookupFunction::table(lp.index_first * step, t, step));
+        for (std::size_t f = 0; f < lp.tables.size(); ++f) {
+          const bool per_channel = !lp.channel_shift.empty();
+          const std::int64_t step = std::int64_t{1}
+                                    << (lp.round_bits - (per_channel ? lp.channel_shift[f] : 0));
+          const std::int64_t first = per_channel ? lp.channel_index_first[f] : lp.index_first;
+          tables.push_back(LookupFunction::table(first * step, lp.tables[f], step));
         }
       } else {
         tables.assign(n.functions.size(), LookupFunction::table(0, {0}));
@@ -183,7 +202,7 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
   report.targets = options.targets;
   const RangePolicy policy(options.range_mode, options.headroom_bits, calibration);
   report.range_mode = options.range_mode;
-  const std::vector<Range> base = policy.ranges(model, RoundingSemantics::kModel);
+  const RangeSet base = policy.ranges(model, RoundingSemantics::kModel);
   std::vector<std::vector<Tensor>> clear_outputs;
   clear_outputs.reserve(calibration.size());
   for (const Sample& s : calibration) {
@@ -209,7 +228,7 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
 
   struct Attempt {
     Circuit rounded;
-    std::vector<Range> ranges;
+    RangeSet ranges;
     Plan plan;
     std::vector<ParameterCandidate> ranking;
   };
@@ -218,11 +237,11 @@ CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
     if (r < 1 || r > 16)
       throw InvalidArgument("rounding bits must be 1..16, got " + std::to_string(r));
     Attempt a{model, {}, {}, {}};
-    a.ranges = apply_rounding(a.rounded, base, r, policy);
+    a.ranges = apply_rounding(a.rounded, base, r, policy, options.per_channel_ranges);
     RoundingCandidate cand;
     cand.rounding_bits = r;
     measure_agreement(model, a.rounded, calibration, clear_outputs, cand);
-    a.plan = plan_circuit(a.rounded, a.ranges, r, options.rounding_mode);
+    a.plan = plan_circuit(a.rounded, a.ranges.node, r, options.rounding_mode, a.ranges.channel);
     cand.bootstraps = bootstrap_count(a.plan.sites);
     if (options.parameters) {
       ParameterCandidate pc{

@@ -12,6 +12,7 @@
 #include "compiler/compiled_circuit.hpp"
 #include "compiler/cost_model.hpp"
 #include "compiler/parameter_search.hpp"
+#include "compiler/range_analysis.hpp"
 
 namespace lutfhe::compiler {
 
@@ -32,6 +33,10 @@ struct CompileOptions {
   FailureTargets targets;  // default: p_fail ≤ 2^-40 for every bootstrap
   RangeMode range_mode = RangeMode::kSound;
   unsigned headroom_bits = 1;  // kCalibrated
+  // Lookups with one function per channel give each channel its own range and rounding (its
+  // input scaled up to fill the common table width): finer tables for channels whose values
+  // span less than the widest.
+  bool per_channel_ranges = true;
   // r: the most bits any table reads. Unset: chosen from the calibration data (the cheapest r
   // in [min, max] whose outputs agree with the clear model on at least min_agreement of the
   // samples), or default_rounding_bits without calibration data.
@@ -124,7 +129,7 @@ class RangePolicy {
  public:
   RangePolicy(RangeMode mode, unsigned headroom_bits, std::span<const Sample> calibration)
       : mode_(mode), headroom_bits_(headroom_bits), calibration_(calibration) {}
-  std::vector<Range> ranges(const Circuit& circuit, RoundingSemantics semantics) const;
+  RangeSet ranges(const Circuit& circuit, RoundingSemantics semantics) const;
   RangeMode mode() const { return mode_; }
 
  private:
@@ -133,10 +138,11 @@ class RangePolicy {
   std::span<const Sample> calibration_;
 };
 
-// Sets every lookup's round bits for r and returns the ranges of the rounded circuit (the
-// fixed point of rounding and range analysis, hulled with `base`).
-std::vector<Range> apply_rounding(Circuit& circuit, std::span<const Range> base, unsigned r,
-                                  const RangePolicy& policy);
+// Sets every lookup's round bits for r (per channel, with `per_channel`, for lookups with one
+// function per channel whose channels need different rounding) and returns the ranges of the
+// rounded circuit (the fixed point of rounding and range analysis, hulled with `base`).
+RangeSet apply_rounding(Circuit& circuit, const RangeSet& base, unsigned r,
+                        const RangePolicy& policy, bool per_channel = true);
 
 // The circuit with its lookups' functions replaced by the plan's tables (what is stored).
 Circuit materialize_tables(const Circuit& rounded, std::span<const NodePlan> plans);

@@ -47,14 +47,24 @@ struct LookupPlan {
   // kLookup: one table per function (per channel or one), 2^q output values each, for
   // j' = 0 … 2^q − 1, i.e. f(2^k·(index_first + j')).
   std::vector<std::vector<std::int64_t>> tables;
+  // Lookups whose channels have their own ranges (Node::channel_round_bits; empty otherwise):
+  // channel c rounds k_c = k − channel_shift[c] bits of its own range. Its input is multiplied
+  // by 2^channel_shift[c] and shifted by channel_offset[c] (in place of `offset`), so that every
+  // channel fills the same W bits and one truncation serves all; its table holds
+  // f_c(2^k_c·(channel_index_first[c] + j')).
+  std::vector<std::int64_t> channel_offset;
+  std::vector<unsigned> channel_shift;
+  std::vector<std::int64_t> channel_index_first;
 };
 
 struct NodePlan {
   bool live = false;   // feeds an output (dead nodes are not evaluated encrypted)
   int scale_log2 = 0;  // σ: phase = value·2^σ mod 2^64
   Range range;         // range of the node's values (from calibration or worst case)
-  NoiseExpr noise;     // variance of its ciphertexts (worst element)
-  LookupPlan lookup;   // kLookup and kRound only
+  // Per channel, for the input of a lookup whose channels have their own ranges.
+  std::vector<Range> channel_ranges;
+  NoiseExpr noise;    // variance of its ciphertexts (worst element)
+  LookupPlan lookup;  // kLookup and kRound only
 };
 
 struct CompiledCircuit {

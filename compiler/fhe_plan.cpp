@@ -61,7 +61,7 @@ std::vector<unsigned> truncation_chunks(unsigned k, unsigned max_chunk) {
 }
 
 Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigned chunk_bits,
-                  RoundingMode mode) {
+                  RoundingMode mode, std::span<const std::vector<Range>> channel_ranges) {
   const auto& nodes = circuit.nodes();
   require_equal(ranges.size(), nodes.size(), "plan_circuit", "ranges", "nodes");
   if (chunk_bits < 1) throw InvalidArgument("plan_circuit: chunk_bits must be at least 1");
@@ -81,7 +81,36 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
     LookupPlan& lp = plan.plans[i].lookup;
     const unsigned k = n.round_bits;
     lp.round_bits = k;
-    lp.table_bits = table_bits_for(in, k);
+    const std::int64_t half = k > 0 ? std::int64_t{1} << (k - 1) : 0;
+    lp.approximate = mode == RoundingMode::kApproximate && k > 0 && n.op == OpKind::kLookup;
+    if (!n.channel_round_bits.empty()) {
+      // Each channel over its own range, scaled up by 2^(k − k_c) to fill the common width.
+      const NodeId src = n.inputs[0];
+      if (channel_ranges.size() != nodes.size() ||
+          channel_ranges[src].size() != n.channel_round_bits.size()) {
+        throw InvalidArgument(describe(circuit, i) + ": per-channel rounding needs the ranges of " +
+                              std::to_string(n.channel_round_bits.size()) + " input channels");
+      }
+      plan.plans[src].channel_ranges = channel_ranges[src];
+      lp.table_bits = 1;
+      for (std::size_t ch = 0; ch < n.channel_round_bits.size(); ++ch) {
+        const unsigned kc = n.channel_round_bits[ch];
+        const Range rc = channel_ranges[src][ch];
+        lp.table_bits = std::max(lp.table_bits, table_bits_for(rc, kc));
+        const std::int64_t first = round_bits(rc.lo, kc);
+        lp.channel_shift.push_back(k - kc);
+        lp.channel_index_first.push_back(first);
+        lp.channel_offset.push_back(first * (std::int64_t{1} << k) - (lp.approximate ? 0 : half));
+      }
+      lp.index_first = 0;
+      lp.offset = 0;
+    } else {
+      lp.table_bits = table_bits_for(in, k);
+      lp.index_first = round_bits(in.lo, k);
+      // The box of table entry j' is centred on u = j'·2^k: approximate lookups read round(u/2^k)
+      // to nearest without the half.
+      lp.offset = lp.index_first * (std::int64_t{1} << k) - (lp.approximate ? 0 : half);
+    }
     if (lp.table_bits > kMaxMessageBits) {
       throw InvalidArgument(describe(circuit, i) + ": its table would read " +
                             std::to_string(lp.table_bits) + " bits (input range [" +
@@ -89,16 +118,7 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
                             std::to_string(k) + " rounding bits); at most " +
                             std::to_string(kMaxMessageBits) + " are supported");
     }
-    lp.index_first = round_bits(in.lo, k);
-    const std::int64_t half = k > 0 ? std::int64_t{1} << (k - 1) : 0;
-    lp.approximate = mode == RoundingMode::kApproximate && k > 0 && n.op == OpKind::kLookup;
-    if (lp.approximate) {
-      // The box of table entry j' is centred on u = j'·2^k: reading it rounds u/2^k to nearest.
-      lp.offset = lp.index_first * (std::int64_t{1} << k);
-    } else {
-      lp.offset = lp.index_first * (std::int64_t{1} << k) - half;
-      lp.chunks = truncation_chunks(k, chunk_bits + 1);
-    }
+    if (!lp.approximate) lp.chunks = truncation_chunks(k, chunk_bits + 1);
   }
 
   // Scales, from the outputs backwards: each node takes the finest scale any consumer needs.
@@ -169,7 +189,9 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
       const LookupPlan& lp = p.lookup;
       const NodePlan& src = plan.plans[n.inputs[0]];
       const int normalised = 63 - static_cast<int>(lp.width);
-      NoiseExpr r = src.noise.scaled(std::exp2(2.0 * (normalised - src.scale_log2)));
+      unsigned max_shift = 0;
+      for (unsigned d : lp.channel_shift) max_shift = std::max(max_shift, d);
+      NoiseExpr r = src.noise.scaled(std::exp2(2.0 * (normalised - src.scale_log2 + max_shift)));
       unsigned s = 0;
       for (unsigned c : lp.chunks) {
         // The chunk's top bit is moved into the padding position: ×2^(W − s − c + 1).
@@ -220,11 +242,14 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
     if (!live[i] || n.op != OpKind::kLookup) continue;
     LookupPlan& lp = plan.plans[i].lookup;
     const std::size_t size = std::size_t{1} << lp.table_bits;
-    const std::int64_t step = std::int64_t{1} << lp.round_bits;
-    for (const LookupFunction& f : n.functions) {
+    for (std::size_t fi = 0; fi < n.functions.size(); ++fi) {
+      const bool per_channel = !lp.channel_shift.empty();
+      const unsigned kc = per_channel ? n.channel_round_bits[fi] : lp.round_bits;
+      const std::int64_t first = per_channel ? lp.channel_index_first[fi] : lp.index_first;
+      const std::int64_t step = std::int64_t{1} << kc;
       std::vector<std::int64_t> values(size);
       for (std::size_t j = 0; j < size; ++j) {
-        values[j] = f((lp.index_first + static_cast<std::int64_t>(j)) * step);
+        values[j] = n.functions[fi]((first + static_cast<std::int64_t>(j)) * step);
       }
       lp.tables.push_back(std::move(values));
     }

@@ -18,10 +18,13 @@ struct Plan {
 };
 
 // `circuit`'s lookups carry their round bits; `ranges` holds every node's value range (with
-// those round bits applied). Truncation chunks have at most chunk_bits + 1 bits, so that no
-// bootstrap reads more than max(chunk_bits, table bits) bits.
+// those round bits applied) and `channel_ranges`, per node, the ranges of its channels where a
+// lookup with per-channel round bits reads it (empty elsewhere, or empty altogether).
+// Truncation chunks have at most chunk_bits + 1 bits, so that no bootstrap reads more than
+// max(chunk_bits, table bits) bits.
 Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigned chunk_bits,
-                  RoundingMode mode = RoundingMode::kExact);
+                  RoundingMode mode = RoundingMode::kExact,
+                  std::span<const std::vector<Range>> channel_ranges = {});
 
 // For an approximate lookup: the expected fraction of its bootstraps that read a neighbouring
 // table entry, for inputs spread evenly within a table step (σ·√(2/π) / step, σ the standard

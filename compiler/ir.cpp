@@ -425,6 +425,15 @@ void Circuit::validate_node(NodeId id) const {
                     std::to_string(n.shape[0]) + " channels (need 1 or one per channel)");
         require(n.round_bits <= 40,
                 where + "round_bits " + std::to_string(n.round_bits) + " is out of range");
+        if (!n.channel_round_bits.empty()) {
+          require(n.functions.size() > 1 && n.channel_round_bits.size() == n.functions.size(),
+                  where + "per-channel round bits need one function per channel");
+          for (unsigned k : n.channel_round_bits) {
+            require(k <= n.round_bits, where + "a channel rounds " + std::to_string(k) +
+                                           " bits, more than the node's " +
+                                           std::to_string(n.round_bits));
+          }
+        }
         break;
       case OpKind::kRound:
         require(n.shape == *in0, where + "shape differs from its input");

@@ -10,6 +10,7 @@
 // Semantics, all exact on integers (the clear evaluator implements them; see README.md):
 //   round_k(x)       = floor((x + 2^(k−1)) / 2^k)            (round half up; k ≥ 1)
 //   lookup(x, f, k)  = f(2^k · round_k(x))  when k ≥ 1, f(x) when k = 0
+//                      (per channel c, k_c = channel_round_bits[c] when the compiler set them)
 // A lookup's round_bits is chosen by the compiler (the model's own lookups have k = 0, which
 // is the clear/oracle semantics); an explicit kRound node is part of the model itself.
 #pragma once
@@ -129,6 +130,9 @@ struct Node {
   std::vector<LookupFunction> functions;
   // kLookup: bits rounded away before the lookup (chosen by the compiler); kRound: bits dropped.
   unsigned round_bits = 0;
+  // kLookup with one function per channel: the bits rounded away per channel (each ≤
+  // round_bits), when the compiler gives each channel its own range; empty: round_bits for all.
+  std::vector<unsigned> channel_round_bits;
 };
 
 class Circuit {
@@ -199,6 +203,11 @@ std::size_t linear_term_count(const Node& n, const Shape& in0);
 // hours.
 inline constexpr std::size_t kMaxCircuitElements = std::size_t{1} << 24;
 inline constexpr std::size_t kMaxCircuitLinearTerms = std::size_t{1} << 27;
+
+// The bits a lookup rounds away before reading the table of `channel`.
+inline unsigned lookup_round_bits(const Node& n, std::size_t channel) {
+  return n.channel_round_bits.empty() ? n.round_bits : n.channel_round_bits[channel];
+}
 
 // "node 7 (dense 'fc1')"
 std::string describe(const Circuit& circuit, NodeId id);

@@ -49,9 +49,10 @@ std::vector<NoiseSite> sites_of(std::uint64_t seed, unsigned r) {
   o.hidden = 4;
   Circuit c = random_circuit(rng, o);
   const auto samples = random_samples(rng, c, 16);
-  const auto base = observed_ranges(c, samples, RoundingSemantics::kModel);
-  const auto ranges = apply_rounding(c, base, r, RangePolicy(RangeMode::kCalibrated, 0, samples));
-  return plan_circuit(c, ranges, r).sites;
+  const RangePolicy policy(RangeMode::kCalibrated, 0, samples);
+  const RangeSet base = policy.ranges(c, RoundingSemantics::kModel);
+  const RangeSet ranges = apply_rounding(c, base, r, policy);
+  return plan_circuit(c, ranges.node, r, RoundingMode::kExact, ranges.channel).sites;
 }
 
 TEST(ParameterSelection, ChosenSetMeetsTargetsAndCurve) {
