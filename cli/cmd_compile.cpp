@@ -26,7 +26,7 @@ struct CompileCommand {
 };
 
 int run_compile(const CompileCommand& c) {
-  const models::ModelCompileOptions options = compile_options(c.flags);
+  const models::ModelCompileOptions options = compile_options(c.flags, c.count);
   const std::filesystem::path dir(c.out);
   // Checked before the (long) compilation, created only after it succeeded: a failed compile
   // leaves nothing behind.

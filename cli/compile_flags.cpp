@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cli/exit_codes.hpp"
+#include "models/samples.hpp"
 
 namespace lutfhe::cli {
 
@@ -53,13 +54,29 @@ void add_compile_flags(CLI::App* cmd, CompileFlags& f, bool global) {
       ->check(CLI::Range(2, 16));
   cmd->add_option("--input-bits", o.input_bits, "ONNX import: input bits (default 6)")
       ->check(CLI::Range(2, 16));
+  cmd->add_option("--accuracy-target", f.accuracy_drop,
+                  "ONNX import search: most accuracy points the circuit may lose against the "
+                  "float model on held-out calibration samples (default 1)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--calibration-labels", f.calibration_labels,
+                  "ONNX import search: labels of the calibration samples (one integer per line, "
+                  "or IDX): accuracy instead of agreement with the float model");
+  cmd->add_flag("--no-search", f.no_search,
+                "ONNX import: no cost-aware search (default 6-bit quantization unless bits are "
+                "given)");
   cmd->add_option("--calibration-percentile", o.percentile,
                   "ONNX import: activation ranges from this percentile (default 100: min/max)")
       ->check(CLI::Range(50.0, 100.0));
 }
 
-models::ModelCompileOptions compile_options(const CompileFlags& f) {
+models::ModelCompileOptions compile_options(const CompileFlags& f, std::size_t count) {
   models::ModelCompileOptions m;
+  m.search = !f.no_search;
+  m.search_options.max_accuracy_drop = f.accuracy_drop / 100.0;
+  m.search_options.max_disagreement = 5.0 * f.accuracy_drop / 100.0;
+  if (!f.calibration_labels.empty()) {
+    m.search_options.labels = models::load_labels(f.calibration_labels, count);
+  }
   compiler::CompileOptions& o = m.compile;
   o.rounding_mode = f.rounding == "approximate" ? compiler::RoundingMode::kApproximate
                                                 : compiler::RoundingMode::kExact;

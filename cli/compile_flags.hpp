@@ -7,6 +7,7 @@
 //   --headroom BITS                    with --ranges calibrated: widen them by 2^BITS (default 1)
 //   --params NAME|FILE.json + fields   a parameter set instead of the search
 //   --weight-bits --activation-bits --input-bits --calibration-percentile   ONNX import
+//   --accuracy-target POINTS --calibration-labels FILE --no-search          cost-aware import
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -26,13 +27,17 @@ struct CompileFlags {
   unsigned headroom = 1;
   workbench::ParamOptions params;
   models::ModelImportOptions import;
+  bool no_search = false;
+  double accuracy_drop = 1.0;  // percentage points
+  std::string calibration_labels;
 };
 
 // Registers the flags above on `cmd` (`global` adds --global-p-error).
 void add_compile_flags(CLI::App* cmd, CompileFlags& flags, bool global = true);
 
-// The options they describe (UsageError naming the flag for a bad value).
-models::ModelCompileOptions compile_options(const CompileFlags& flags);
+// The options they describe (UsageError naming the flag for a bad value); `count` is the number
+// of calibration samples used (labels are read for as many).
+models::ModelCompileOptions compile_options(const CompileFlags& flags, std::size_t count = 0);
 
 // "2^-40" or a probability in (0, 1) such as 1e-12 → its log2; UsageError naming `option`
 // otherwise.

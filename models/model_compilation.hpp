@@ -6,11 +6,13 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "compiler/client_spec.hpp"
 #include "compiler/compile.hpp"
+#include "models/import_search.hpp"
 #include "models/lowering.hpp"
 #include "models/model_file.hpp"
 #include "models/quantized_model.hpp"
@@ -23,6 +25,10 @@ struct ModelCompileOptions {
   // Bit widths and percentile for float formats; `import.calibration` is ignored (the
   // calibration samples below serve both).
   ModelImportOptions import;
+  // For a float model (ONNX) whose bit widths are not all given: the cost-aware import
+  // (models/import_search.hpp) chooses them, the ranges and r.
+  bool search = true;
+  ImportSearchOptions search_options;
 };
 
 struct CompiledModel {
@@ -33,6 +39,7 @@ struct CompiledModel {
   // The compile report, with the model file named first.
   std::string report_text() const;
   std::string origin;
+  std::optional<ImportSearchReport> search;  // when the cost-aware import chose the options
 };
 
 // `calibration` holds real samples (RealSample: every input value, flat); empty compiles with

@@ -145,4 +145,26 @@ std::vector<RealSample> load_samples(const std::filesystem::path& path, std::siz
   return samples;
 }
 
+std::vector<int> load_labels(const std::filesystem::path& path, std::size_t max_count) {
+  const std::string name = path.filename().string();
+  for (const std::string& suffix : idx_sample_suffixes()) {
+    if (name.size() >= suffix.size() && name.ends_with(suffix)) {
+      const std::vector<std::uint8_t> bytes = load_idx_labels(path, max_count);
+      return std::vector<int>(bytes.begin(), bytes.end());
+    }
+  }
+  std::vector<int> labels;
+  const std::vector<RealSample> rows = load_csv_samples(path, max_count);
+  labels.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const RealSample& row = rows[i];
+    if (row.size() != 1 || row[0] != std::floor(row[0]) || row[0] < 0 || row[0] > 1e6) {
+      throw InvalidArgument(path.string() + ": label " + std::to_string(i + 1) +
+                            ": expected one non-negative integer per line");
+    }
+    labels.push_back(static_cast<int>(row[0]));
+  }
+  return labels;
+}
+
 }  // namespace lutfhe::models

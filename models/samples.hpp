@@ -33,4 +33,8 @@ std::vector<RealSample> load_csv_samples(const std::filesystem::path& path,
 std::vector<RealSample> load_samples(const std::filesystem::path& path, std::size_t max_count = 0,
                                      std::size_t values_per_sample = 0);
 
+// Class labels, one per sample: a CSV with one non-negative integer per line, or an IDX label
+// file (1-D unsigned bytes). InvalidArgument naming the line for anything else.
+std::vector<int> load_labels(const std::filesystem::path& path, std::size_t max_count = 0);
+
 }  // namespace lutfhe::models

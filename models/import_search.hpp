@@ -1,0 +1,75 @@
+// Cost-aware import (DESIGN.md §6): for a float model (ONNX), search the quantization (weight,
+// activation and input bits), the ranges (sound, or calibrated with headroom), the table width
+// r and, through the compiler, the parameters, and keep the cheapest circuit whose accuracy on
+// held-out calibration samples stays within a target of the float model.
+//
+// The calibration samples are split: the first part quantizes (activation ranges) and compiles
+// (rounding), the last `held_out_fraction` only measures. With labels, the measure is accuracy
+// (the drop from the float model's accuracy on the same samples must not exceed
+// max_accuracy_drop); without, it is agreement with the float model's predictions (which must
+// reach 1 − max_disagreement). The accuracy of a candidate is that of the compiled circuit's
+// integer semantics — what simulate and, with exact rounding, execute compute.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/compile.hpp"
+#include "models/float_network.hpp"
+#include "models/model_file.hpp"
+#include "models/samples.hpp"
+
+namespace lutfhe::models {
+
+struct ImportSearchOptions {
+  double max_accuracy_drop = 0.01;  // with labels
+  double max_disagreement = 0.05;   // without labels
+  double held_out_fraction = 0.3;   // of the calibration samples (at least 10 of them)
+  std::vector<unsigned> weight_bits = {4, 5, 6, 7};
+  std::vector<unsigned> activation_bits = {3, 4, 5, 6};
+  std::vector<unsigned> input_bits = {4, 6};
+  std::vector<compiler::RangeMode> range_modes = {compiler::RangeMode::kCalibrated,
+                                                  compiler::RangeMode::kSound};
+  std::vector<int> labels;  // one per calibration sample, or empty
+};
+
+struct ImportTrial {
+  unsigned weight_bits = 0, activation_bits = 0, input_bits = 0, rounding_bits = 0;
+  compiler::RangeMode ranges = compiler::RangeMode::kSound;
+  double quantized_score = 0.0;  // the quantized model (before rounding) on the held-out samples
+  double score = 0.0;            // the compiled circuit on the held-out samples
+  bool accurate = false;         // within the target
+  std::size_t bootstraps = 0;
+  std::string parameters;  // empty when none is feasible
+  double estimated_ms = 0.0;
+  double evaluation_key_bytes = 0.0;
+  std::string note;  // why it was not compiled or not chosen
+};
+
+struct ImportSearchReport {
+  bool labels = false;
+  std::size_t fit_samples = 0, held_out_samples = 0;
+  double float_score = 0.0;  // float accuracy (labels) or 1 (agreement with itself)
+  double target = 0.0;       // the lowest score a candidate may have
+  std::vector<ImportTrial> trials;
+  std::size_t chosen = 0;
+  std::string text() const;
+};
+
+struct ImportSearchResult {
+  ImportSearchReport report;
+  std::size_t fit_samples = 0;       // the first samples quantize and calibrate the chosen circuit
+  ModelImportOptions import;         // the chosen bits
+  compiler::CompileOptions compile;  // the chosen ranges and r
+};
+
+// Searches and returns the chosen options; `compile` is the base (targets, rounding mode,
+// parameters given by the user). InvalidArgument when fewer than 20 calibration samples.
+ImportSearchResult search_import(const OnnxModel& model, const std::vector<RealSample>& calibration,
+                                 const ModelImportOptions& import,
+                                 const compiler::CompileOptions& compile,
+                                 const ImportSearchOptions& options);
+
+}  // namespace lutfhe::models
