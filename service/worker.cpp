@@ -1,0 +1,188 @@
+#include "service/worker.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "compiler/server.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/errors.hpp"
+
+namespace lutfhe::service {
+namespace {
+
+std::string default_worker_name() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host[0] ? host : "worker") + ":" + std::to_string(getpid());
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return s;
+}
+
+// Renews a job's lease and reports progress while the job runs, from its own thread.
+class Heartbeat {
+ public:
+  Heartbeat(JobStore& store, const JobRecord& job, const std::string& worker, double lease)
+      : thread_([this, &store, job, worker, lease] {
+          const auto period = std::chrono::duration<double>(std::min(lease / 3.0, 1.0));
+          std::unique_lock lock(mutex_);
+          while (!stop_) {
+            if (wake_.wait_for(lock, period, [&] { return stop_; })) break;
+            lock.unlock();
+            try {
+              if (!store.heartbeat(job.id, worker, job.attempt, lease, done.load())) lost = true;
+            } catch (const std::exception&) {
+              // The store is unreachable for now; the lease may lapse and another worker
+              // take over, in which case complete_job will refuse this attempt.
+            }
+            lock.lock();
+          }
+        }) {}
+  ~Heartbeat() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  std::atomic<std::uint64_t> done{0};
+  std::atomic<bool> lost{false};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+WorkerPool::WorkerPool(JobStore& store, const ModelRegistry& models, const DataFolder& folder,
+                       KeyCache& keys, Metrics& metrics, WorkerOptions options, JobEvents* events)
+    : store_(store),
+      models_(models),
+      folder_(folder),
+      keys_(keys),
+      metrics_(metrics),
+      options_(std::move(options)),
+      events_(events) {
+  if (options_.name.empty()) options_.name = default_worker_name();
+}
+
+WorkerPool::~WorkerPool() {
+  stop();
+}
+
+int WorkerPool::threads_per_job() const {
+  return options_.threads_per_job > 0 ? options_.threads_per_job : omp_get_max_threads();
+}
+
+void WorkerPool::start() {
+  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { run(i); });
+}
+
+void WorkerPool::stop() {
+  stopping_ = true;
+  wake();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void WorkerPool::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    ++wakeups_;
+  }
+  wake_.notify_all();
+}
+
+void WorkerPool::run(int index) {
+  const std::string worker = options_.name + "/" + std::to_string(index);
+  const auto poll = std::chrono::duration<double>(options_.poll_seconds);
+  while (!stopping_) {
+    std::uint64_t seen;
+    {
+      std::lock_guard lock(mutex_);
+      seen = wakeups_;
+    }
+    std::optional<JobRecord> job;
+    try {
+      job = store_.claim_job(worker, options_.lease_seconds);
+    } catch (const std::exception& e) {
+      std::cerr << "lutfhe worker: cannot claim a job: " << one_line(e.what()) << "\n";
+    }
+    if (job) {
+      process(*job, worker);
+      continue;
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, poll, [&] { return stopping_ || wakeups_ != seen; });
+  }
+}
+
+void WorkerPool::process(const JobRecord& job, const std::string& worker) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options_.log) {
+    std::cerr << "lutfhe worker " << worker << ": job " << job.id << " claimed (attempt "
+              << job.attempt << ", " << job.samples << " samples)\n";
+  }
+  Heartbeat heartbeat(store_, job, worker, options_.lease_seconds);
+  std::string error;
+  std::uint64_t bootstraps = 0;
+  bool completed = false;
+  const std::string result = DataFolder::result_path(job.id, job.attempt);
+  try {
+    const auto model = models_.find(job.model);
+    if (!model) throw InvalidArgument("model " + job.model + " is no longer served");
+    const auto key = keys_.get(folder_.absolute(DataFolder::key_path(job.client, job.key_id)));
+    CiphertextBatch input = load_ciphertexts(folder_.absolute(job.input_path));
+    compiler::CircuitServer server(model->circuit, *key, threads_per_job());
+    const std::size_t before = server.stats().bootstraps;
+    CiphertextBatch output = server.evaluate(std::move(input), [&](std::size_t done, std::size_t) {
+      heartbeat.done = done;
+      if (events_) events_->notify();
+    });
+    bootstraps = server.stats().bootstraps - before;
+    save_ciphertexts(folder_.absolute(result), output, false);
+    completed = store_.complete_job(job.id, worker, job.attempt, result, bootstraps);
+    if (!completed) folder_.remove(result);  // another attempt owns the job now, or it was deleted
+  } catch (const Error& e) {
+    error = one_line(e.what());
+    for (std::size_t at; (at = error.find(folder_.root().string() + "/")) != std::string::npos;) {
+      error.erase(at, folder_.root().string().size() + 1);
+    }
+  } catch (const std::bad_alloc&) {
+    error = "out of memory while evaluating";
+  } catch (const std::exception& e) {
+    error = "internal error: " + one_line(e.what());
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!error.empty()) {
+    try {
+      store_.fail_job(job.id, worker, job.attempt, error);
+    } catch (const std::exception& e) {
+      std::cerr << "lutfhe worker: cannot record a failed job: " << one_line(e.what()) << "\n";
+    }
+  }
+  metrics_.count_evaluation(bootstraps, seconds, error.empty() && completed);
+  if (events_) events_->notify();
+  if (options_.log) {
+    std::cerr << "lutfhe worker " << worker << ": job " << job.id << " "
+              << (!error.empty() ? "failed: " + error
+                  : completed    ? std::string("done")
+                                 : std::string("lost (taken over or deleted)"))
+              << " after " << seconds << " s\n";
+  }
+}
+
+}  // namespace lutfhe::service
