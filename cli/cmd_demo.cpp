@@ -25,6 +25,7 @@
 #include "cli/commands.hpp"
 #include "cli/compile_flags.hpp"
 #include "cli/compiler_commands.hpp"
+#include "cli/demo_service.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/progress.hpp"
 #include "compiler/artifacts.hpp"
@@ -80,6 +81,7 @@ struct DemoOptions {
   bool retrain = false;
   bool draw = true;
   bool json = false;
+  bool serve = false;  // through a local `lutfhe serve` over HTTP (cli/demo_service.hpp)
   bool quiet = false;
 };
 
@@ -404,8 +406,22 @@ int run_demo(const DemoOptions& o) {
       << " s; client/client.key (secret, "
       << "0600), server/eval.key " << megabytes(eval_key_bytes) << " (seeded)\n";
 
-  // ---- the server loads its side once
-  Server server(server_dir, o.quiet);
+  // ---- the server loads its side once (or a local service does, reached over HTTP)
+  std::unique_ptr<Server> local;
+  std::unique_ptr<DemoService> service;
+  if (o.serve) {
+    service = std::make_unique<DemoService>(
+        fs::path(o.dir) / o.dataset / "service", client_dir / "client.spec",
+        server_dir / "server.circuit", server_dir / "eval.key", threads, o.quiet);
+    out << "service: " << service->url() << " (the client side below talks HTTP to it)\n";
+  } else {
+    local = std::make_unique<Server>(server_dir, o.quiet);
+  }
+  const auto evaluate = [&](const std::string& in, const std::string& result, int t) {
+    if (!service) return local->evaluate(in, result, t);
+    const DemoService::Result r = service->evaluate(server_dir / in, server_dir / result);
+    return Server::Result{r.seconds, r.bootstraps};
+  };
   const ClientKey client = load_client_key(client_dir / "client.key");
 
   // ---- encrypted inference, image by image
@@ -427,7 +443,7 @@ int run_demo(const DemoOptions& o) {
     in_bytes = fs::file_size(server_dir / "in" / name);
     // server
     const Server::Result r =
-        server.evaluate(std::string("in/") + name, std::string("out/") + name, threads);
+        evaluate(std::string("in/") + name, std::string("out/") + name, threads);
     total_seconds += r.seconds;
     bootstraps = r.bootstraps;
     out_bytes = fs::file_size(server_dir / "out" / name);
@@ -453,13 +469,13 @@ int run_demo(const DemoOptions& o) {
 
   // ---- one-thread latency on a few images (the same server, one thread)
   double single_ms = std::nan("");
-  if (o.single_thread_images > 0 && threads != 1) {
+  if (o.single_thread_images > 0 && threads != 1 && !o.serve) {
     const std::size_t n = std::min(o.single_thread_images, o.count);
     double s = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
       char name[32];
       std::snprintf(name, sizeof name, "%05zu.ct", i);
-      s += server.evaluate(std::string("in/") + name, "out/single-thread.ct", 1).seconds;
+      s += local->evaluate(std::string("in/") + name, "out/single-thread.ct", 1).seconds;
     }
     single_ms = 1000.0 * s / static_cast<double>(n);
   } else if (threads == 1) {
@@ -549,6 +565,8 @@ void add_demo_command(CLI::App& app, Action& action) {
   cmd->add_flag("--retrain", o->retrain, "Train even when a cached model exists");
   cmd->add_flag("!--no-draw", o->draw, "Do not draw the images");
   cmd->add_flag("--json", o->json, "Print the summary as one JSON object on the last line");
+  cmd->add_flag("--serve", o->serve,
+                "Evaluate through a local 'lutfhe serve' (HTTP on 127.0.0.1, a free port)");
   add_quiet_flag(cmd, o->quiet);
   cmd->callback([o, &action] { action = [o] { return run_demo(*o); }; });
 }

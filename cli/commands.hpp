@@ -22,6 +22,8 @@ void add_bench_command(CLI::App& app, Action& action);    // cmd_bench.cpp
 void add_train_command(CLI::App& app, Action& action);    // cmd_train.cpp
 void add_demo_command(CLI::App& app, Action& action);     // cmd_demo.cpp
 void add_noise_command(CLI::App& app, Action& action);    // cmd_noise.cpp
+void add_serve_commands(CLI::App& app, Action& action);   // cmd_serve.cpp: serve, worker, token
+void add_service_client_commands(CLI::App& app, Action& action);  // cmd_service_client.cpp
 
 // --threads T for every command that runs OpenMP loops: 0 (all cores) to kMaxThreads.
 void add_threads_option(CLI::App* sub, int& threads, const std::string& help);

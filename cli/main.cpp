@@ -52,6 +52,8 @@ int run(int argc, char** argv) {
   add_predict_command(app, action);
   add_demo_command(app, action);
   add_noise_command(app, action);
+  add_serve_commands(app, action);
+  add_service_client_commands(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

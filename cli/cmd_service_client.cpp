@@ -1,0 +1,380 @@
+// `lutfhe client`: the client of `lutfhe serve` (docs/SERVICE.md). The step-by-step commands
+// move files (spec, evaluation key, encrypted batches, encrypted results); `predict` does the
+// whole flow — spec, keys (made once and cached per server and model), upload, encrypt, submit,
+// wait, fetch, decrypt — so its user never sees a key or a ciphertext. Client side: the secret
+// key is made and used here and never leaves this machine.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/compiler_commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/progress.hpp"
+#include "compiler/artifacts.hpp"
+#include "core/client_key.hpp"
+#include "core/client_key_file.hpp"
+#include "core/errors.hpp"
+#include "core/evaluation_key_file.hpp"
+#include "core/file_format.hpp"
+#include "core/fingerprint.hpp"
+#include "core/hex.hpp"
+#include "service/http_client.hpp"
+#include "service/ids.hpp"
+#include "service/json.hpp"
+
+namespace lutfhe::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using service::ServiceClient;
+using service::ServiceError;
+
+struct Connection {
+  std::string server;
+  std::string token;
+  std::string ca_cert;
+  double timeout = 60;
+  bool quiet = false;
+
+  std::unique_ptr<ServiceClient> open() const {
+    service::ClientOptions o;
+    o.token = token;
+    if (o.token.empty()) {
+      const char* env = std::getenv("LUTFHE_TOKEN");
+      if (env) o.token = env;
+    }
+    if (o.token.empty()) throw UsageError("give --token or set LUTFHE_TOKEN");
+    o.ca_cert = ca_cert;
+    o.timeout_seconds = timeout;
+    return std::make_unique<ServiceClient>(server, o);
+  }
+};
+
+void add_connection(CLI::App* cmd, Connection& c) {
+  cmd->add_option("--server", c.server, "Service URL, http://HOST:PORT or https://HOST:PORT")
+      ->required();
+  cmd->add_option("--token", c.token, "Bearer token (default: $LUTFHE_TOKEN)");
+  cmd->add_option("--ca-cert", c.ca_cert, "HTTPS: trust this certificate (PEM)");
+  cmd->add_option("--timeout", c.timeout, "Seconds to wait for one HTTP answer (60)");
+  add_quiet_flag(cmd, c.quiet);
+}
+
+std::string key_id_of(const fs::path& file) {
+  return to_hex(read_file_header(file).key_id);
+}
+
+rapidjson::Document parse(const service::HttpAnswer& a) {
+  rapidjson::Document doc;
+  std::string error;
+  if (!service::parse_json_object(a.body, doc, error)) throw ServiceError(a.status, error);
+  return doc;
+}
+
+std::string member(const rapidjson::Document& doc, const char* name) {
+  std::string out, error;
+  service::string_member(doc, name, out, error);
+  return out;
+}
+
+// Uploads the evaluation key unless the server has it already. Returns its key id.
+std::string ensure_key(ServiceClient& client, const std::string& model, const fs::path& key,
+                       bool quiet) {
+  const std::string id = key_id_of(key);
+  if (client.get("/v1/keys/" + id).status == 200) return id;
+  ProgressBar bar("upload evaluation key", progress_wanted(quiet));
+  const auto answer = client.put_file(
+      "/v1/keys/" + id + "?model=" + model, key, [&](std::uint64_t done, std::uint64_t total) {
+        bar.update(static_cast<std::size_t>(done >> 10), static_cast<std::size_t>(total >> 10));
+      });
+  bar.finish();
+  ServiceClient::require(answer, 201, 200);
+  return id;
+}
+
+// Creates a job and sends its input; returns the job id. The idempotency key makes a retry of
+// the whole call return the same job.
+std::string submit(ServiceClient& client, const std::string& model, const fs::path& input,
+                   const std::string& idempotency_key) {
+  const std::string key_id = key_id_of(input);
+  service::JsonOut body;
+  body.begin_object().field("model", model).field("key_id", key_id).end_object();
+  const auto created = client.post_json("/v1/jobs", body.str(), idempotency_key);
+  ServiceClient::require(created, 201, 200);
+  const auto job = parse(created);
+  const std::string id = member(job, "job_id");
+  if (!service::is_hex_id(id)) throw ServiceError(created.status, "server sent no job id");
+  if (member(job, "state") == "created") {
+    ServiceClient::require(client.put_file("/v1/jobs/" + id + "/input", input), 202);
+  }
+  return id;
+}
+
+// Waits until the job is done (returns) or failed (throws), drawing a progress bar. The server
+// holds each status request until something changes (?wait=20); when it answers at once (all
+// its waiting slots taken) the client backs off instead.
+void wait_for(ServiceClient& client, const std::string& id, double timeout_seconds, bool quiet) {
+  const auto start = std::chrono::steady_clock::now();
+  ProgressBar bar("job " + id.substr(0, 8), progress_wanted(quiet));
+  auto pause = std::chrono::milliseconds(0);
+  for (;;) {
+    const auto asked = std::chrono::steady_clock::now();
+    const auto answer = client.get("/v1/jobs/" + id + "?wait=20");
+    const bool held = std::chrono::steady_clock::now() - asked > std::chrono::milliseconds(10);
+    ServiceClient::require(answer, 200);
+    const auto job = parse(answer);
+    const std::string state = member(job, "state");
+    const auto count = [&](const char* name) -> std::uint64_t {
+      const auto it = job.FindMember(name);
+      return it != job.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+    };
+    const std::uint64_t total = count("samples"), done = count("samples_done");
+    bar.update(static_cast<std::size_t>(done), static_cast<std::size_t>(total));
+    if (state == "done") {
+      bar.finish();
+      return;
+    }
+    if (state == "failed") {
+      bar.finish();
+      throw ServiceError(409, "job " + id + " failed: " + member(job, "error"));
+    }
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+        timeout_seconds) {
+      bar.finish();
+      throw ServiceError(0, "job " + id + " still " + state + " after " +
+                                std::to_string(static_cast<int>(timeout_seconds)) + " s");
+    }
+    pause = held ? std::chrono::milliseconds(0)
+                 : std::min(std::max(pause * 2, std::chrono::milliseconds(5)),
+                            std::chrono::milliseconds(500));
+    std::this_thread::sleep_for(pause);
+  }
+}
+
+void fetch(ServiceClient& client, const std::string& id, const fs::path& out) {
+  std::string error;
+  const int status = client.download("/v1/jobs/" + id + "/result", out, error);
+  if (status != 200) throw ServiceError(status, service::error_message(status, error));
+}
+
+fs::path cache_root(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "lutfhe";
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return fs::path(home) / ".cache" / "lutfhe";
+  }
+  return ".lutfhe-cache";
+}
+
+// One folder per server and model: "http___127.0.0.1_8080/mnist".
+fs::path cache_folder(const std::string& root, const std::string& server,
+                      const std::string& model) {
+  std::string s;
+  for (char c : server) s += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_';
+  return cache_root(root) / s / model;
+}
+
+// The client key and evaluation key for `spec`, made once per cache folder.
+void ensure_keys(const fs::path& dir, const fs::path& spec, bool quiet) {
+  const ParameterSet params = compiler::parameters_from_spec(spec);
+  const fs::path ck = dir / "client.key";
+  if (fs::exists(ck) && fs::exists(dir / "eval.key")) {
+    if (parameter_fingerprint(load_client_key(ck).parameters()) == parameter_fingerprint(params)) {
+      return;
+    }
+  }
+  const ClientKey client = ClientKey::generate(params);
+  ProgressBar bar("keygen " + params.name, progress_wanted(quiet));
+  const EvaluationKey eval = generate_evaluation_key(client, bar.callback());
+  bar.finish();
+  save_key_pair(ck, client, dir / "eval.key", eval, /*seeded=*/true);
+}
+
+struct PredictCommand {
+  Connection connection;
+  std::string model;
+  std::string input;
+  std::size_t count = 0;
+  std::string cache;
+  double wait_seconds = 3600;
+  bool keep_job = false;
+};
+
+int run_predict(const PredictCommand& c) {
+  if (!service::is_model_name(c.model))
+    throw UsageError("--model " + c.model + ": not a model name");
+  auto client = c.connection.open();
+  const fs::path dir = cache_folder(c.cache, c.connection.server, c.model);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw FileAccessError(dir.string() + ": cannot create: " + ec.message());
+  {
+    std::string error;
+    const int status =
+        client->download("/v1/models/" + c.model + "/client-spec", dir / "client.spec", error);
+    if (status != 200) throw ServiceError(status, service::error_message(status, error));
+  }
+  ensure_keys(dir, dir / "client.spec", c.connection.quiet);
+  ensure_key(*client, c.model, dir / "eval.key", c.connection.quiet);
+  const std::string tag = service::new_job_id().substr(0, 12);
+  const fs::path in = dir / ("in-" + tag + ".ct");
+  const fs::path out = dir / ("out-" + tag + ".ct");
+  struct Cleanup {
+    fs::path a, b;
+    ~Cleanup() {
+      std::error_code e;
+      fs::remove(a, e);
+      fs::remove(b, e);
+    }
+  } cleanup{in, out};
+  SpecEncryptOptions enc;
+  enc.spec = (dir / "client.spec").string();
+  enc.client_key = (dir / "client.key").string();
+  enc.input = c.input;
+  enc.count = c.count;
+  enc.out = in.string();
+  enc.quiet = c.connection.quiet;
+  encrypt_with_spec(enc);
+  const std::string job = submit(*client, c.model, in, "predict-" + tag);
+  wait_for(*client, job, c.wait_seconds, c.connection.quiet);
+  fetch(*client, job, out);
+  if (!c.keep_job) client->del("/v1/jobs/" + job);
+  SpecDecryptOptions dec{enc.spec, enc.client_key, out.string()};
+  return decrypt_with_spec(dec, std::cout);
+}
+
+struct StepCommand {
+  Connection connection;
+  std::string model, file, out, job, key_id, idempotency_key;
+  double wait_seconds = 3600;
+};
+
+int print_answer(const service::HttpAnswer& answer, int expected) {
+  ServiceClient::require(answer, expected);
+  std::cout << answer.body << "\n";
+  return kExitOk;
+}
+
+int cmd_models(StepCommand& c) {
+  return print_answer(c.connection.open()->get("/v1/models"), 200);
+}
+
+int cmd_spec(StepCommand& c) {
+  std::string error;
+  const int status =
+      c.connection.open()->download("/v1/models/" + c.model + "/client-spec", c.out, error);
+  if (status != 200) throw ServiceError(status, service::error_message(status, error));
+  return kExitOk;
+}
+
+int cmd_upload_key(StepCommand& c) {
+  std::cout << ensure_key(*c.connection.open(), c.model, c.file, c.connection.quiet) << "\n";
+  return kExitOk;
+}
+
+int cmd_submit(StepCommand& c) {
+  std::cout << submit(*c.connection.open(), c.model, c.file, c.idempotency_key) << "\n";
+  return kExitOk;
+}
+
+int cmd_status(StepCommand& c) {
+  return print_answer(c.connection.open()->get("/v1/jobs/" + c.job), 200);
+}
+
+int cmd_list(StepCommand& c) {
+  return print_answer(c.connection.open()->get("/v1/jobs"), 200);
+}
+
+int cmd_wait(StepCommand& c) {
+  wait_for(*c.connection.open(), c.job, c.wait_seconds, c.connection.quiet);
+  return kExitOk;
+}
+
+int cmd_fetch(StepCommand& c) {
+  fetch(*c.connection.open(), c.job, c.out);
+  return kExitOk;
+}
+
+int cmd_delete(StepCommand& c) {
+  if (c.job.empty() == c.key_id.empty()) throw UsageError("give --job or --key-id");
+  const auto path = c.job.empty() ? "/v1/keys/" + c.key_id : "/v1/jobs/" + c.job;
+  ServiceClient::require(c.connection.open()->del(path), 204);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_service_client_commands(CLI::App& app, Action& action) {
+  CLI::App* client = app.add_subcommand(
+      "client", "Client of 'lutfhe serve': predict in one command, or step by step");
+  client->require_subcommand(1);
+  {
+    auto o = std::make_shared<PredictCommand>();
+    CLI::App* cmd = client->add_subcommand(
+        "predict", "Spec, keys (cached), upload, encrypt, submit, wait, fetch, decrypt");
+    add_connection(cmd, o->connection);
+    cmd->add_option("--model", o->model, "Model name (lutfhe client models)")->required();
+    cmd->add_option("--input", o->input, "Samples (CSV, one per line)")->required();
+    cmd->add_option("--count", o->count, "Use the first N samples");
+    cmd->add_option("--cache", o->cache,
+                    "Key cache folder (default $XDG_CACHE_HOME/lutfhe or ~/.cache/lutfhe)");
+    cmd->add_option("--wait", o->wait_seconds, "Give up after this many seconds (3600)");
+    cmd->add_flag("--keep-job", o->keep_job, "Leave the job and its result on the server");
+    cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
+  }
+  const auto make = [&](const char* name, const char* help, int (*run)(StepCommand&)) {
+    auto o = std::make_shared<StepCommand>();
+    CLI::App* cmd = client->add_subcommand(name, help);
+    add_connection(cmd, o->connection);
+    cmd->callback([o, run, &action] { action = [o, run] { return run(*o); }; });
+    return std::make_pair(cmd, o);
+  };
+  make("models", "List the served models (JSON)", cmd_models);
+  {
+    auto [cmd, o] = make("spec", "Download a model's client spec", cmd_spec);
+    cmd->add_option("--model", o->model, "Model name")->required();
+    cmd->add_option("--out", o->out, "client.spec to write")->required();
+  }
+  {
+    auto [cmd, o] =
+        make("upload-key", "Upload an evaluation key (skipped if stored); prints its id",
+             cmd_upload_key);
+    cmd->add_option("--model", o->model, "A model the key is for")->required();
+    cmd->add_option("--key", o->file, "Evaluation key file (lutfhe keygen --spec)")->required();
+  }
+  {
+    auto [cmd, o] = make("submit", "Submit an encrypted batch; prints the job id", cmd_submit);
+    cmd->add_option("--model", o->model, "Model name")->required();
+    cmd->add_option("--in", o->file, "Encrypted samples (lutfhe encrypt --spec)")->required();
+    cmd->add_option("--idempotency-key", o->idempotency_key,
+                    "A retried submit with the same key returns the same job");
+  }
+  {
+    auto [cmd, o] = make("status", "A job's state, progress and ETA (JSON)", cmd_status);
+    cmd->add_option("--job", o->job, "Job id")->required();
+  }
+  make("jobs", "Your jobs (JSON)", cmd_list);
+  {
+    auto [cmd, o] = make("wait", "Wait for a job to finish, with a progress bar", cmd_wait);
+    cmd->add_option("--job", o->job, "Job id")->required();
+    cmd->add_option("--wait", o->wait_seconds, "Give up after this many seconds (3600)");
+  }
+  {
+    auto [cmd, o] = make("fetch", "Download a job's encrypted result", cmd_fetch);
+    cmd->add_option("--job", o->job, "Job id")->required();
+    cmd->add_option("--out", o->out, "Result file to write (decrypt with lutfhe decrypt --spec)")
+        ->required();
+  }
+  {
+    auto [cmd, o] = make("delete", "Delete a job (and its result) or a key", cmd_delete);
+    cmd->add_option("--job", o->job, "Job id");
+    cmd->add_option("--key-id", o->key_id, "Key id");
+  }
+}
+
+}  // namespace lutfhe::cli
