@@ -1,0 +1,40 @@
+# Usage: cmake -DCXX=<compiler> -DSOURCE_DIR=<repo> -DINCLUDES=<dir;dir> -P check_service_side.cmake
+# The service is server side (DESIGN.md §7, §9): no file of service/ may reach, through any
+# chain of includes (the compiler's -MM closure), a header that holds or makes a secret key, nor
+# a cli/ header. The client of the service (cli/cmd_service_client.cpp) is where keys are made.
+set(flags -std=c++20 -MM -fopenmp -I${SOURCE_DIR})
+foreach(dir IN LISTS INCLUDES)
+  list(APPEND flags -I${dir})
+endforeach()
+set(client_headers core/client_key.hpp core/entities/secret_keys.hpp core/lwe_encryption.hpp
+    core/keyswitch_key_generation.hpp core/bootstrap_key_generation.hpp core/glwe.hpp
+    core/ggsw.hpp core/client_key_file.hpp core/batch_encryption.hpp compiler/client.hpp)
+file(GLOB sources RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/service/*.?pp)
+list(LENGTH sources count)
+if(count LESS 10)
+  message(FATAL_ERROR "service/ sources not found (${count})")
+endif()
+set(failures "")
+foreach(f IN LISTS sources)
+  execute_process(COMMAND ${CXX} ${flags} -x c++ ${SOURCE_DIR}/${f}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE deps ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    string(APPEND failures "${f} does not preprocess:\n${err}\n")
+    continue()
+  endif()
+  string(REPLACE "${SOURCE_DIR}/" "" deps "${deps}")
+  foreach(c IN LISTS client_headers)
+    string(FIND "${deps}" " ${c}" at)
+    if(NOT at EQUAL -1)
+      string(APPEND failures "${f} reaches client-side ${c}\n")
+    endif()
+  endforeach()
+  string(FIND "${deps}" " cli/" at)
+  if(NOT at EQUAL -1)
+    string(APPEND failures "${f} reaches cli/\n")
+  endif()
+endforeach()
+if(failures)
+  message(FATAL_ERROR "service side broken:\n${failures}")
+endif()
+message(STATUS "service/: ${count} files, none reaches a secret-key header or cli/")
