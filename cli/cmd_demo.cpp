@@ -71,6 +71,12 @@ struct DemoOptions {
   // agreement with the clear model stays ≥ 99% with the noise model's errors injected.
   std::string rounding = "approximate";
   unsigned rounding_bits = 0;
+  // Calibrated lookup ranges without headroom by default: the hidden accumulators of the 8,000
+  // calibration digits span 10 bits where the worst case of 2-bit pixels spans 12, and each
+  // bit a table must read doubles N (r = 6 at N = 4096 instead of r = 7 at N = 8192). A digit
+  // whose accumulator leaves the calibrated range wraps, the same in simulate and execute.
+  std::string ranges = "calibrated";
+  unsigned headroom = 0;
   // Training, when no model is given and none is cached.
   unsigned hidden = 128;
   unsigned weight_bits = 3;
@@ -361,6 +367,12 @@ int run_demo(const DemoOptions& o) {
     throw UsageError("--rounding " + o.rounding + ": use exact or approximate");
   }
   if (o.rounding_bits) copt.rounding_bits = o.rounding_bits;
+  if (o.ranges == "calibrated") {
+    copt.range_mode = compiler::RangeMode::kCalibrated;
+    copt.headroom_bits = o.headroom;
+  } else if (o.ranges != "sound") {
+    throw UsageError("--ranges " + o.ranges + ": use calibrated or sound");
+  }
   // Tables narrower than 4 bits cannot separate 3-bit activations from the rest of the
   // accumulator range; wider than 7 bits no 128-bit set is affordable.
   copt.min_rounding_bits = 4;
@@ -376,8 +388,8 @@ int run_demo(const DemoOptions& o) {
   const ParameterSet& params = spec.params;
   const bool approximate = copt.rounding_mode == compiler::RoundingMode::kApproximate;
   out << "compile: " << params.name << ", " << (approximate ? "approximate" : "exact")
-      << " rounding to r = " << compiled.report.rounding_bits << " bits, "
-      << compiled.report.bootstraps << " bootstraps per image, circuit p_fail 2^"
+      << " rounding to r = " << compiled.report.rounding_bits << " bits, " << o.ranges
+      << " ranges, " << compiled.report.bootstraps << " bootstraps per image, circuit p_fail 2^"
       << json_number(compiled.report.log2_circuit_pfail, 6) << " ("
       << json_number(seconds_since(t0), 6) << " s; report in "
       << (fs::path(o.dir) / o.dataset / "compile_report.txt").string() << ")\n";
@@ -552,7 +564,7 @@ int run_demo(const DemoOptions& o) {
         << ",\"simulate_accuracy_all\":" << json_number(sim_accuracy_all, 6)
         << ",\"noisy_simulate_accuracy_all\":" << json_number(noisy_accuracy_all, 6)
         << ",\"clear_accuracy_all\":" << json_number(clear_accuracy_all, 6) << ",\"params\":\""
-        << params.name << "\",\"rounding\":\"" << o.rounding
+        << params.name << "\",\"ranges\":\"" << o.ranges << "\",\"rounding\":\"" << o.rounding
         << "\",\"rounding_bits\":" << compiled.report.rounding_bits << "}\n";
   }
   return kExitOk;
@@ -584,6 +596,12 @@ void add_demo_command(CLI::App& app, Action& action) {
   cmd->add_option("--rounding", o->rounding,
                   "approximate (default: one bootstrap per lookup) or exact (4-5 per lookup)");
   cmd->add_option("--rounding-bits", o->rounding_bits, "Most bits a table reads");
+  cmd->add_option("--ranges", o->ranges,
+                  "calibrated (default: lookup ranges of the calibration digits, wider inputs "
+                  "wrap) or sound (worst case: every input gives the clear model's result)");
+  cmd->add_option("--headroom", o->headroom,
+                  "With --ranges calibrated: widen the ranges by 2^BITS (default 0)")
+      ->check(CLI::Range(0u, 8u));
   cmd->add_option("--hidden", o->hidden, "Training: hidden units (default 128)");
   cmd->add_option("--weight-bits", o->weight_bits, "Training: weight bits (default 3)");
   cmd->add_option("--act-bits", o->act_bits, "Training: activation bits (default 3)");
