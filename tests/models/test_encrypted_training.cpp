@@ -10,7 +10,9 @@
 #include <filesystem>
 
 #include "compiler/client_spec.hpp"
+#include "core/client_key.hpp"
 #include "core/errors.hpp"
+#include "core/random.hpp"
 #include "models/encrypted_training.hpp"
 #include "models/samples.hpp"
 #include "models/training_client.hpp"
@@ -229,6 +231,35 @@ TEST(EncryptedTrainingBreastCancer, SimulatedTrainingIsWithinThreePointsOfFloat)
   RecordProperty("float_accuracy", std::to_string(fp));
   EXPECT_GE(quantized, fp - 0.03) << "simulated " << quantized << ", float " << fp;
   EXPECT_GE(fp, 0.9);
+}
+
+// Label large: the breast-cancer step with the parameters the compiler chooses (128 bits,
+// p_fail ≤ 2^-40 per bootstrap), three encrypted steps equal to the simulated ones.
+TEST(EncryptedTrainingLarge, SecureParametersBreastCancerStepsEqualSimulate) {
+  const auto train = load_csv_samples(kSuite / "breast_logreg.calibration.csv");
+  const auto train_labels = load_labels(kSuite / "breast_logreg.calibration_labels.csv");
+  const SgdSettings s;
+  const auto batches = make_batches(train, train_labels, s);
+  const auto r = compile_sgd_step(s);
+  ASSERT_FALSE(r.compiled.params.insecure);
+  const compiler::ClientSpec spec = compiler::make_client_spec(
+      r.compiled, {{1.0 / 3, 0}, {1.0, 0}, {0.5, 0}}, {{0.5, 0}}, "training step");
+  const ClientKey client(r.compiled.params, test_seed(1440));
+  auto rng = EncryptionRandomness::from_seed(test_seed(1441));
+  const ServerKey key = generate_server_key_in_process(client, rng);
+  const std::size_t steps = 3;
+  const CiphertextBatch data =
+      encrypt_training_batches(spec, client, std::span(batches.data(), steps));
+  CiphertextBatch weights = encrypt_weights(spec, client, initial_weights(s));
+  TrainingServer server(r.compiled, key, 2);
+  PlainTrainer sim(r.compiled, r.compiled.circuit, StepMode::kSimulate);
+  Tensor expected = initial_weights(s);
+  for (std::size_t t = 0; t < steps; ++t) {
+    expected = sim.step(batches[t], expected);
+    weights = server.step(data, t, weights);
+    ASSERT_EQ(decrypt_weights(spec, client, weights), expected) << "step " << t;
+  }
+  EXPECT_NE(expected, initial_weights(s));
 }
 
 }  // namespace
