@@ -3,14 +3,10 @@
 // whole flow — spec, keys (made once and cached per server and model), upload, encrypt, submit,
 // wait, fetch, decrypt — so its user never sees a key or a ciphertext. Client side: the secret
 // key is made and used here and never leaves this machine.
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
-#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/compiler_commands.hpp"
@@ -21,19 +17,16 @@
 #include "core/client_key_file.hpp"
 #include "core/errors.hpp"
 #include "core/evaluation_key_file.hpp"
-#include "core/file_format.hpp"
 #include "core/fingerprint.hpp"
-#include "core/hex.hpp"
+#include "service/client_calls.hpp"
 #include "service/http_client.hpp"
 #include "service/ids.hpp"
-#include "service/json.hpp"
 
 namespace lutfhe::cli {
 namespace {
 
 namespace fs = std::filesystem;
 using service::ServiceClient;
-using service::ServiceError;
 
 struct Connection {
   std::string server;
@@ -65,101 +58,33 @@ void add_connection(CLI::App* cmd, Connection& c) {
   add_quiet_flag(cmd, c.quiet);
 }
 
-std::string key_id_of(const fs::path& file) {
-  return to_hex(read_file_header(file).key_id);
-}
-
-rapidjson::Document parse(const service::HttpAnswer& a) {
-  rapidjson::Document doc;
-  std::string error;
-  if (!service::parse_json_object(a.body, doc, error)) throw ServiceError(a.status, error);
-  return doc;
-}
-
-std::string member(const rapidjson::Document& doc, const char* name) {
-  std::string out, error;
-  service::string_member(doc, name, out, error);
-  return out;
-}
-
-// Uploads the evaluation key unless the server has it already. Returns its key id.
+// Uploads the evaluation key unless the server has it already, with a progress bar. Returns
+// its key id.
 std::string ensure_key(ServiceClient& client, const std::string& model, const fs::path& key,
                        bool quiet) {
-  const std::string id = key_id_of(key);
-  if (client.get("/v1/keys/" + id).status == 200) return id;
+  const std::string known = service::file_key_id(key);
+  if (service::has_key(client, known)) return known;
   ProgressBar bar("upload evaluation key", progress_wanted(quiet));
-  const auto answer = client.put_file(
-      "/v1/keys/" + id + "?model=" + model, key, [&](std::uint64_t done, std::uint64_t total) {
+  const std::string id =
+      service::upload_key(client, model, key, [&](std::uint64_t done, std::uint64_t total) {
         bar.update(static_cast<std::size_t>(done >> 10), static_cast<std::size_t>(total >> 10));
       });
   bar.finish();
-  ServiceClient::require(answer, 201, 200);
   return id;
 }
 
-// Creates a job and sends its input; returns the job id. The idempotency key makes a retry of
-// the whole call return the same job.
-std::string submit(ServiceClient& client, const std::string& model, const fs::path& input,
-                   const std::string& idempotency_key) {
-  const std::string key_id = key_id_of(input);
-  service::JsonOut body;
-  body.begin_object().field("model", model).field("key_id", key_id).end_object();
-  const auto created = client.post_json("/v1/jobs", body.str(), idempotency_key);
-  ServiceClient::require(created, 201, 200);
-  const auto job = parse(created);
-  const std::string id = member(job, "job_id");
-  if (!service::is_hex_id(id)) throw ServiceError(created.status, "server sent no job id");
-  if (member(job, "state") == "created") {
-    ServiceClient::require(client.put_file("/v1/jobs/" + id + "/input", input), 202);
-  }
-  return id;
-}
-
-// Waits until the job is done (returns) or failed (throws), drawing a progress bar. The server
-// holds each status request until something changes (?wait=20); when it answers at once (all
-// its waiting slots taken) the client backs off instead.
+// Waits until the job is done (returns) or failed (throws), drawing a progress bar.
 void wait_for(ServiceClient& client, const std::string& id, double timeout_seconds, bool quiet) {
-  const auto start = std::chrono::steady_clock::now();
   ProgressBar bar("job " + id.substr(0, 8), progress_wanted(quiet));
-  auto pause = std::chrono::milliseconds(0);
-  for (;;) {
-    const auto asked = std::chrono::steady_clock::now();
-    const auto answer = client.get("/v1/jobs/" + id + "?wait=20");
-    const bool held = std::chrono::steady_clock::now() - asked > std::chrono::milliseconds(10);
-    ServiceClient::require(answer, 200);
-    const auto job = parse(answer);
-    const std::string state = member(job, "state");
-    const auto count = [&](const char* name) -> std::uint64_t {
-      const auto it = job.FindMember(name);
-      return it != job.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
-    };
-    const std::uint64_t total = count("samples"), done = count("samples_done");
-    bar.update(static_cast<std::size_t>(done), static_cast<std::size_t>(total));
-    if (state == "done") {
-      bar.finish();
-      return;
-    }
-    if (state == "failed") {
-      bar.finish();
-      throw ServiceError(409, "job " + id + " failed: " + member(job, "error"));
-    }
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
-        timeout_seconds) {
-      bar.finish();
-      throw ServiceError(0, "job " + id + " still " + state + " after " +
-                                std::to_string(static_cast<int>(timeout_seconds)) + " s");
-    }
-    pause = held ? std::chrono::milliseconds(0)
-                 : std::min(std::max(pause * 2, std::chrono::milliseconds(5)),
-                            std::chrono::milliseconds(500));
-    std::this_thread::sleep_for(pause);
+  try {
+    service::wait_for_job(client, id, timeout_seconds, [&](const service::JobProgress& p) {
+      bar.update(static_cast<std::size_t>(p.samples_done), static_cast<std::size_t>(p.samples));
+    });
+  } catch (...) {
+    bar.finish();
+    throw;
   }
-}
-
-void fetch(ServiceClient& client, const std::string& id, const fs::path& out) {
-  std::string error;
-  const int status = client.download("/v1/jobs/" + id + "/result", out, error);
-  if (status != 200) throw ServiceError(status, service::error_message(status, error));
+  bar.finish();
 }
 
 fs::path cache_root(const std::string& given) {
@@ -213,12 +138,7 @@ int run_predict(const PredictCommand& c) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw FileAccessError(dir.string() + ": cannot create: " + ec.message());
-  {
-    std::string error;
-    const int status =
-        client->download("/v1/models/" + c.model + "/client-spec", dir / "client.spec", error);
-    if (status != 200) throw ServiceError(status, service::error_message(status, error));
-  }
+  service::download_client_spec(*client, c.model, dir / "client.spec");
   ensure_keys(dir, dir / "client.spec", c.connection.quiet);
   ensure_key(*client, c.model, dir / "eval.key", c.connection.quiet);
   const std::string tag = service::new_job_id().substr(0, 12);
@@ -240,9 +160,9 @@ int run_predict(const PredictCommand& c) {
   enc.out = in.string();
   enc.quiet = c.connection.quiet;
   encrypt_with_spec(enc);
-  const std::string job = submit(*client, c.model, in, "predict-" + tag);
+  const std::string job = service::submit_job(*client, c.model, in, "predict-" + tag);
   wait_for(*client, job, c.wait_seconds, c.connection.quiet);
-  fetch(*client, job, out);
+  service::fetch_result(*client, job, out);
   if (!c.keep_job) client->del("/v1/jobs/" + job);
   SpecDecryptOptions dec{enc.spec, enc.client_key, out.string()};
   return decrypt_with_spec(dec, std::cout);
@@ -265,10 +185,7 @@ int cmd_models(StepCommand& c) {
 }
 
 int cmd_spec(StepCommand& c) {
-  std::string error;
-  const int status =
-      c.connection.open()->download("/v1/models/" + c.model + "/client-spec", c.out, error);
-  if (status != 200) throw ServiceError(status, service::error_message(status, error));
+  service::download_client_spec(*c.connection.open(), c.model, c.out);
   return kExitOk;
 }
 
@@ -278,7 +195,8 @@ int cmd_upload_key(StepCommand& c) {
 }
 
 int cmd_submit(StepCommand& c) {
-  std::cout << submit(*c.connection.open(), c.model, c.file, c.idempotency_key) << "\n";
+  std::cout << service::submit_job(*c.connection.open(), c.model, c.file, c.idempotency_key)
+            << "\n";
   return kExitOk;
 }
 
@@ -296,7 +214,7 @@ int cmd_wait(StepCommand& c) {
 }
 
 int cmd_fetch(StepCommand& c) {
-  fetch(*c.connection.open(), c.job, c.out);
+  service::fetch_result(*c.connection.open(), c.job, c.out);
   return kExitOk;
 }
 
