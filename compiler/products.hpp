@@ -7,8 +7,8 @@
 // v ↦ ⌊v²/4⌋ and a sub: two bootstraps per product (the quarter-square method of the
 // programmable bootstrapping literature, cf. Chillotti–Ligier–Orfila–Tap eprint 2021/729 §4).
 //
-// Cost and precision. Each lookup reads x ± y, whose range is [lo_x ∓ …]: for x ∈ [−a, a] and
-// y ∈ [−b, b] a table of bit_width(2(a + b)) bits. The product is exact when the compiler's r
+// Cost and precision. Each lookup reads x + y or x − y: for x ∈ [−a, a] and y ∈ [−b, b] a
+// table of bit_width(2(a + b)) bits. The product is exact when the compiler's r
 // is at least that width (no rounding of the sums); with a smaller r the sums are rounded like
 // any lookup input and the product is the clear evaluator's kCompiled value, no longer x·y.
 // Noise: each lookup input carries var(x) + var(y) at its scale; the product, the difference of
