@@ -153,7 +153,7 @@ Breakdown measure_breakdown(const BenchFixture& fx, const BenchOptions& options)
       [&] {
         const auto t0 = Clock::now();
         for (int c = 0; c < kSmallCalls; ++c) {
-          modulus_switch_lwe(sw, fx.small_input(), p.log2_two_n(), 0);
+          modulus_switch_lwe(sw, fx.small_input(), p.log2_two_n(), 0, p.modulus_switch);
         }
         return since(t0);
       },
