@@ -97,40 +97,37 @@ void decompose_and_twist(std::span<Complex> twisted, std::span<const Torus> in,
 std::size_t external_product_scratch_size(GlweDimension k, PolynomialSize n,
                                           DecompositionLevelCount levels) {
   const std::size_t half = n.value() / 2;
-  return scratch_bytes<Complex>(levels.value() * half) +  // twisted digits of one polynomial
-         2 * scratch_bytes<Complex>(half) +               // a transformed digit, FFT work
+  const std::size_t rows = (k.value() + 1) * levels.value();
+  return 2 * scratch_bytes<Complex>(rows * half) +        // twisted digits, their transforms
          scratch_bytes<Complex>((k.value() + 1) * half);  // k+1 Fourier accumulators
 }
 
+// All (k+1)·l digit polynomials are decomposed and twisted first, transformed by one batched
+// FFTW call, multiplied against the GGSW in one sequential pass over it
+// (fourier_matrix_multiply), and the k+1 accumulators transformed back by one more call.
 void external_product_add(std::span<Torus> out, const FourierGgswView& ggsw,
                           std::span<const Torus> in, const NegacyclicFft& fft, Scratch& scratch) {
   const std::size_t k = ggsw.k.value();
   const std::size_t n = ggsw.n.value();
   const std::size_t l = ggsw.decomposition.levels.value();
   const std::size_t half = n / 2;
+  const std::size_t rows = (k + 1) * l;
   require_equal(in.size(), (k + 1) * n, "external_product", "input GLWE size", "(k+1)·N of GGSW");
   require_equal(out.size(), (k + 1) * n, "external_product", "output GLWE size", "(k+1)·N of GGSW");
   require_equal(fft.polynomial_size(), n, "external_product", "transform N", "GGSW N");
 
   Scratch::Frame frame(scratch);
-  auto twisted = scratch.take<Complex>(l * half);
-  auto digit_f = scratch.take<Complex>(half);
-  auto work = scratch.take<Complex>(half);
+  auto twisted = scratch.take<Complex>(rows * half);
+  auto digits = scratch.take<Complex>(rows * half);
   auto acc_f = scratch.take<Complex>((k + 1) * half);
-  std::fill(acc_f.begin(), acc_f.end(), Complex{});
-
   for (std::size_t block = 0; block <= k; ++block) {
-    decompose_and_twist(twisted, in.subspan(block * n, n), ggsw.decomposition, fft);
-    for (std::size_t level = 1; level <= l; ++level) {
-      fft.forward_twisted(digit_f, twisted.subspan((level - 1) * half, half));
-      const std::size_t row = block * l + (level - 1);
-      fourier_multiply_add_blocks(acc_f, digit_f,
-                                  ggsw.data.subspan(row * (k + 1) * half, (k + 1) * half), k + 1);
-    }
+    decompose_and_twist(twisted.subspan(block * l * half, l * half), in.subspan(block * n, n),
+                        ggsw.decomposition, fft);
   }
-  for (std::size_t c = 0; c <= k; ++c) {
-    fft.backward_add_torus(out.subspan(c * n, n), acc_f.subspan(c * half, half), work);
-  }
+  fft.forward_twisted_batch(digits, twisted, rows);
+  fourier_matrix_multiply(acc_f, digits, ggsw.data, rows, k + 1);
+  // The twisted digits are dead: their buffer is the inverse transforms' output.
+  fft.backward_add_torus_batch(out, acc_f, twisted.first((k + 1) * half), k + 1);
 }
 
 std::size_t cmux_scratch_size(GlweDimension k, PolynomialSize n, DecompositionLevelCount levels) {
