@@ -521,6 +521,37 @@ TEST(FailureRate, ModelPredictsNoFailuresTwoBitsLower) {
   expect_failures_match_model(p, bits, count_failures(p, bits, seed, 500), predicted);
 }
 
+TEST(FailureRate, CentredSwitchMatchesItsModelNotTheStandardOne) {
+  // The same set with the centred modulus switch (eprint 2025/809), end to end through
+  // keyswitch_bootstrap: σ at the switch falls from about 5.7 to 4.0 coefficients, so the
+  // model's rate falls from about 16% to 5%. The measured count must sit in the centred
+  // model's interval and outside the standard one's, so an engine that ignored the set's
+  // switch would fail here.
+  ParameterSet p = failure_rate_set();
+  p.name += "_CENTRED";
+  p.version = "lutfhe-test/" + p.name;
+  p.modulus_switch = ModulusSwitchKind::kCentred;
+  ParameterSet standard = p;
+  standard.modulus_switch = ModulusSwitchKind::kStandard;
+  const std::uint64_t seed = 463;
+  LUTFHE_TRACE_SEED(seed);
+  const double predicted = model_failure_probability(p, p.message_bits);
+  const double predicted_standard = model_failure_probability(standard, p.message_bits);
+  ASSERT_GT(predicted, 0.01);
+  ASSERT_LT(predicted, 0.5 * predicted_standard);
+  FailureCount total;
+  for (std::uint64_t key_seed : {seed, seed + 1000}) {
+    const FailureCount c = count_failures(p, p.message_bits, key_seed, 1000);
+    total.failures += c.failures;
+    total.trials += c.trials;
+  }
+  expect_failures_match_model(p, p.message_bits, total, predicted);
+  const auto [lo, hi] = testing::binomial_interval(total.trials, predicted_standard, 0.999);
+  EXPECT_LT(total.failures, lo) << "the standard switch's model (p = " << predicted_standard
+                                << ") fits as well: the centred switch made no difference";
+  (void)hi;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Large: longer statistics (LUTFHE_LARGE_SAMPLES bounds the counts).
 
