@@ -17,12 +17,34 @@ namespace lutfhe {
 
 namespace {
 
+// Software prefetch of a GGSW the blind rotation will read next, spread over this external
+// product's compute phases: the bootstrapping key does not fit the last-level cache, so
+// without it the multiply-add waits on memory while the transforms leave the memory bus idle.
+class Prefetcher {
+ public:
+  explicit Prefetcher(std::span<const Complex> next)
+      : p_(reinterpret_cast<const char*>(next.data())),
+        end_(reinterpret_cast<const char*>(next.data() + next.size())) {}
+  std::size_t lines_left() const { return static_cast<std::size_t>(end_ - p_) / kCacheLine; }
+  // Up to `lines` cache lines, towards L2.
+  void issue(std::size_t lines) {
+    for (std::size_t i = 0; i < lines && p_ < end_; ++i, p_ += kCacheLine) {
+      __builtin_prefetch(p_, 0, 2);
+    }
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
 // Decomposes a torus polynomial and writes, for every level j, the folded and twisted digit
 // polynomial (d_t + i·d_{t+N/2})·ω^t into twisted[(j−1)·N/2 ...]: decomposition, conversion
 // to double and the FFT's twist in one pass over the input (see decomposition.hpp for the
 // digit rule: round to β·l bits, digits in [−B/2, B/2) with carries).
 void decompose_and_twist(std::span<Complex> twisted, std::span<const Torus> in,
-                         DecompositionParams d, const NegacyclicFft& fft) {
+                         DecompositionParams d, const NegacyclicFft& fft, Prefetcher& prefetch,
+                         std::size_t lines_per_step) {
   const std::size_t n = in.size();
   const std::size_t half = n / 2;
   const std::size_t l = d.levels.value();
@@ -46,6 +68,7 @@ void decompose_and_twist(std::span<Complex> twisted, std::span<const Torus> in,
     const __m128i beta_v = _mm_cvtsi32_si128(static_cast<int>(beta));
     const __m128i beta1_v = _mm_cvtsi32_si128(static_cast<int>(beta - 1));
     for (; j + 8 <= half; j += 8) {
+      prefetch.issue(lines_per_step);
       const __m512i x = _mm512_loadu_si512(lo + j);
       const __m512i y = _mm512_loadu_si512(hi + j);
       __m512i sx = _mm512_add_epi64(_mm512_srl_epi64(x, drop_v),
@@ -120,12 +143,19 @@ void external_product_add(std::span<Torus> out, const FourierGgswView& ggsw,
   auto twisted = scratch.take<Complex>(rows * half);
   auto digits = scratch.take<Complex>(rows * half);
   auto acc_f = scratch.take<Complex>((k + 1) * half);
+  // A third of the next GGSW during the decomposition (a few lines per 8 coefficients), the
+  // rest in bursts before the transforms, whose FFTW calls run while the lines arrive.
+  Prefetcher prefetch(ggsw.next);
+  const std::size_t steps = std::max<std::size_t>(1, (k + 1) * (half / 8));
+  const std::size_t per_step = (prefetch.lines_left() / 3 + steps - 1) / steps;
   for (std::size_t block = 0; block <= k; ++block) {
     decompose_and_twist(twisted.subspan(block * l * half, l * half), in.subspan(block * n, n),
-                        ggsw.decomposition, fft);
+                        ggsw.decomposition, fft, prefetch, per_step);
   }
+  prefetch.issue(prefetch.lines_left() / 2);
   fft.forward_twisted_batch(digits, twisted, rows);
   fourier_matrix_multiply(acc_f, digits, ggsw.data, rows, k + 1);
+  prefetch.issue(prefetch.lines_left());
   // The twisted digits are dead: their buffer is the inverse transforms' output.
   fft.backward_add_torus_batch(out, acc_f, twisted.first((k + 1) * half), k + 1);
 }

@@ -27,28 +27,42 @@ void check(std::size_t acc, std::size_t x, std::size_t matrix, std::size_t rows,
 }
 
 #ifdef LUTFHE_AVX512
-// One chunk of four complex values per register, interleaved (re, im). With x = (xr, xi) and
-// a = (ar, ai): x·a = xr·(ar, ai) + xi·(−ai, ar). COLS accumulators live in registers.
+// One chunk of sixteen complex values is four registers, interleaved (re, im). With x = (xr, xi)
+// and a = (ar, ai): x·a = xr·(ar, ai) + xi·(−ai, ar). The COLS × 4 accumulators stay in
+// registers: independent chains, so the FMA latency is hidden while the matrix streams by.
 template <std::size_t COLS>
 void multiply_avx512(double* __restrict acc, const double* __restrict x, const double* __restrict a,
                      std::size_t rows, std::size_t m) {
+  constexpr std::size_t kRegs = 4;
   const __m512d flip = _mm512_castsi512_pd(
       _mm512_setr_epi64(INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0));
-  for (std::size_t j = 0; j < m; j += 4) {
-    __m512d s[COLS];
-    for (std::size_t c = 0; c < COLS; ++c) s[c] = _mm512_setzero_pd();
+  for (std::size_t j = 0; j < m; j += 4 * kRegs) {
+    __m512d s[COLS][kRegs];
+    for (std::size_t c = 0; c < COLS; ++c) {
+      for (std::size_t u = 0; u < kRegs; ++u) s[c][u] = _mm512_setzero_pd();
+    }
     for (std::size_t r = 0; r < rows; ++r) {
-      const __m512d xv = _mm512_load_pd(x + 2 * (r * m + j));
-      const __m512d xr = _mm512_movedup_pd(xv);
-      const __m512d xi = _mm512_xor_pd(_mm512_permute_pd(xv, 0xFF), flip);
+      const double* xp = x + 2 * (r * m + j);
+      __m512d xr[kRegs], xi[kRegs];
+      for (std::size_t u = 0; u < kRegs; ++u) {
+        const __m512d xv = _mm512_load_pd(xp + 8 * u);
+        xr[u] = _mm512_movedup_pd(xv);
+        xi[u] = _mm512_xor_pd(_mm512_permute_pd(xv, 0xFF), flip);
+      }
       for (std::size_t c = 0; c < COLS; ++c) {
-        const __m512d av = _mm512_load_pd(a);
-        a += 8;
-        s[c] = _mm512_fmadd_pd(xr, av, s[c]);
-        s[c] = _mm512_fmadd_pd(xi, _mm512_permute_pd(av, 0x55), s[c]);
+        for (std::size_t u = 0; u < kRegs; ++u) {
+          const __m512d av = _mm512_load_pd(a + 8 * u);
+          s[c][u] = _mm512_fmadd_pd(xr[u], av, s[c][u]);
+          s[c][u] = _mm512_fmadd_pd(xi[u], _mm512_permute_pd(av, 0x55), s[c][u]);
+        }
+        a += 8 * kRegs;
       }
     }
-    for (std::size_t c = 0; c < COLS; ++c) _mm512_store_pd(acc + 2 * (c * m + j), s[c]);
+    for (std::size_t c = 0; c < COLS; ++c) {
+      for (std::size_t u = 0; u < kRegs; ++u) {
+        _mm512_store_pd(acc + 2 * (c * m + j) + 8 * u, s[c][u]);
+      }
+    }
   }
 }
 #endif
@@ -96,7 +110,7 @@ void fourier_matrix_multiply(std::span<Complex> acc, std::span<const Complex> x,
   check(acc.size(), x.size(), matrix.size(), rows, cols);
   const std::size_t m = acc.size() / cols;
 #ifdef LUTFHE_AVX512
-  if (m % 4 == 0) {
+  if (m % 16 == 0) {
     auto* out = reinterpret_cast<double*>(acc.data());
     const auto* in = reinterpret_cast<const double*>(x.data());
     const auto* a = reinterpret_cast<const double*>(matrix.data());

@@ -2,8 +2,9 @@
 // one sequential pass (the bootstrapping key's GGSWs use it).
 //
 // The matrix has `rows` × `cols` polynomials of M = N/2 complex values each. They are cut into
-// chunks of W = min(4, M) consecutive coefficients (64 bytes for W = 4: one cache line, one
-// AVX-512 register), and chunk q of every polynomial is stored together:
+// chunks of W = min(16, M) consecutive coefficients (256 bytes for W = 16: four cache lines,
+// four AVX-512 registers, so each column keeps four independent FMA chains in flight), and
+// chunk q of every polynomial is stored together:
 //   value (r, c, j) with j = q·W + t lives at ((q·rows + r)·cols + c)·W + t.
 // A multiply-add Σ_r x_r · A_{r,c} then walks the matrix from its first byte to its last while
 // the `cols` accumulator chunks stay in registers, instead of streaming every row's polynomials
@@ -19,7 +20,7 @@ namespace lutfhe {
 
 // W for polynomials of `fourier_size` (= N/2) complex values.
 constexpr std::size_t fourier_matrix_chunk(std::size_t fourier_size) {
-  return fourier_size < 4 ? fourier_size : 4;
+  return fourier_size < 16 ? fourier_size : 16;
 }
 
 // Where value j of polynomial (r, c) is stored.

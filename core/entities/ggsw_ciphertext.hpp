@@ -58,6 +58,9 @@ struct FourierGgswView {
   GlweDimension k;
   PolynomialSize n;
   DecompositionParams decomposition;
+  // The GGSW the caller will use next, if it knows one (a bootstrapping key's following GGSW):
+  // the external product brings it towards the cache while it computes (empty: none).
+  std::span<const Complex> next;
   std::size_t rows() const { return (k.value() + 1) * decomposition.levels.value(); }
   std::size_t cols() const { return k.value() + 1; }
   Complex value(std::size_t row, std::size_t col, std::size_t j) const {
@@ -70,7 +73,7 @@ struct FourierGgswView {
 class FourierGgsw {
  public:
   FourierGgsw(const GgswCiphertext& standard, const NegacyclicFft& fft);
-  FourierGgswView view() const { return {data_, k_, n_, decomposition_}; }
+  FourierGgswView view() const { return {data_, k_, n_, decomposition_, {}}; }
 
  private:
   GlweDimension k_;
