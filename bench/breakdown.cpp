@@ -20,6 +20,7 @@
 #include "core/polynomial.hpp"
 #include "core/sample_extract.hpp"
 #include "fft/aligned.hpp"
+#include "fft/fourier_matrix.hpp"
 #include "workbench/environment.hpp"
 
 namespace lutfhe::bench {
@@ -153,7 +154,7 @@ Breakdown measure_breakdown(const BenchFixture& fx, const BenchOptions& options)
       [&] {
         const auto t0 = Clock::now();
         for (int c = 0; c < kSmallCalls; ++c) {
-          modulus_switch_lwe(sw, fx.small_input(), p.log2_two_n(), 0);
+          modulus_switch_lwe(sw, fx.small_input(), p.log2_two_n(), 0, p.modulus_switch);
         }
         return since(t0);
       },
@@ -176,7 +177,7 @@ Breakdown measure_breakdown(const BenchFixture& fx, const BenchOptions& options)
 
   // Folded and twisted digit polynomials as decompose_and_twist writes them: digits uniform in
   // [−B/2, B/2), (d_t + i·d_{t+N/2})·ω^t.
-  AlignedVector<Complex> digits(levels * half), twisted(levels * half), digit_f(half);
+  AlignedVector<Complex> digits(rows * half), twisted(rows * half), digit_f(rows * half);
   {
     std::uint64_t state = 0x9e3779b97f4a7c15ULL ^ fx.seed();
     const unsigned beta = static_cast<unsigned>(p.pbs.base_log.value());
@@ -186,32 +187,26 @@ Breakdown measure_breakdown(const BenchFixture& fx, const BenchOptions& options)
     };
     const auto wr = fft.twist_re();
     const auto wi = fft.twist_im();
-    for (std::size_t level = 0; level < levels; ++level) {
+    for (std::size_t row = 0; row < rows; ++row) {
       for (std::size_t j = 0; j < half; ++j) {
-        digits[level * half + j] = Complex(digit(), digit()) * Complex(wr[j], wi[j]);
+        digits[row * half + j] = Complex(digit(), digit()) * Complex(wr[j], wi[j]);
       }
     }
   }
   const Timed fwd = time_stage(
       [&] {
-        std::copy(digits.begin(), digits.end(), twisted.begin());  // forward_twisted destroys
+        std::copy(digits.begin(), digits.end(), twisted.begin());  // the transform destroys it
         const auto t0 = Clock::now();
-        for (std::size_t level = 0; level < levels; ++level) {
-          fft.forward_twisted(digit_f, std::span<Complex>(twisted).subspan(level * half, half));
-        }
+        fft.forward_twisted_batch(digit_f, twisted, rows);  // all digits of one external product
         return since(t0);
       },
-      static_cast<double>(levels), options);
+      static_cast<double>(rows), options);
 
   // Multiply-adds against real GGSW rows, moving through the key as the blind rotation does.
   AlignedVector<Complex> acc_f(polys * half);
   std::size_t next = 0;
   const auto multiply_rows = [&](std::size_t i) {
-    const FourierGgswView g = bsk.ggsw(i);
-    for (std::size_t row = 0; row < rows; ++row) {
-      fourier_multiply_add_blocks(acc_f, digit_f, g.data.subspan(row * polys * half, polys * half),
-                                  polys);
-    }
+    fourier_matrix_multiply(acc_f, digit_f, bsk.ggsw(i).data, rows, polys);
   };
   const Timed mul = time_stage(
       [&] {
@@ -223,17 +218,14 @@ Breakdown measure_breakdown(const BenchFixture& fx, const BenchOptions& options)
       static_cast<double>(rows), options);
 
   // Inverse transforms of one external product's accumulators (magnitudes of a real one).
-  std::fill(acc_f.begin(), acc_f.end(), Complex{});
   multiply_rows(active.front());
   AlignedVector<Torus> glwe_out(polys * big_n);
-  AlignedVector<Complex> work(half);
+  AlignedVector<Complex> work(polys * half), acc_copy(polys * half);
   const Timed inv = time_stage(
       [&] {
+        std::copy(acc_f.begin(), acc_f.end(), acc_copy.begin());  // the transform destroys it
         const auto t0 = Clock::now();
-        for (std::size_t c = 0; c < polys; ++c) {
-          fft.backward_add_torus(std::span<Torus>(glwe_out).subspan(c * big_n, big_n),
-                                 std::span<const Complex>(acc_f).subspan(c * half, half), work);
-        }
+        fft.backward_add_torus_batch(glwe_out, acc_copy, work, polys);
         return since(t0);
       },
       static_cast<double>(polys), options);

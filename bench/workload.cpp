@@ -114,7 +114,7 @@ BenchFixture::BenchFixture(const ClientKey& client, std::uint64_t seed,
   Scratch scratch(compact_keyswitch_scratch_size(p.n));
   keyswitch(small_, big_a_.data(), server_.keyswitch_key(), scratch);
   switched_.assign(p.n.value() + 1, 0);
-  modulus_switch_lwe(switched_, small_, p.log2_two_n(), 0);
+  modulus_switch_lwe(switched_, small_, p.log2_two_n(), 0, p.modulus_switch);
 
   // The external product's input: any GLWE will do, its cost does not depend on the values.
   glwe_.assign((p.k.value() + 1) * p.N.value(), 0);
@@ -142,7 +142,7 @@ std::unique_ptr<OpRunner> make_runner(BenchOp op, const BenchFixture& fx) {
                      out = std::vector<Torus>(p.big_dimension().value() + 1)]() mutable {
         const std::span<Torus> outputs[1] = {out};
         programmable_bootstrap(outputs, fx.small_input(), fx.lookup_table(), key.bootstrap_key(),
-                               key.fft(), scratch);
+                               key.fft(), scratch, fx.parameters().modulus_switch);
       });
     case BenchOp::kGateNand:
       return runner([&fx, &key, scratch = key.make_scratch(),

@@ -47,8 +47,9 @@ std::string cache_key(std::span<const NoiseSite> sites, const FailureTargets& ta
      << ',' << space.n_max << ',' << space.n_step << ',' << space.log2_big_n_min << ','
      << space.log2_big_n_max << ',' << space.k_max << ',' << space.glwe_dimension_max << ','
      << space.pbs_levels_max << ',' << space.ks_levels_max << ',' << space.max_evaluation_key_bytes
-     << ',' << space.include_named_sets << ',' << space.search << '|'
-     << cost.ms_per_mflop_blind_rotation << ',' << cost.ms_per_mop_keyswitch << '|';
+     << ',' << space.include_named_sets << ',' << space.search << ','
+     << space.centred_modulus_switch << '|' << cost.ms_per_mflop_blind_rotation << ','
+     << cost.ms_per_mop_keyswitch << '|';
   for (const auto& s : sites) {
     os << static_cast<int>(s.kind) << ':' << s.input.pbs << ':' << s.input.fresh << ':'
        << s.log2_half_width << ':' << s.precision << ':' << s.count << ';';
@@ -69,6 +70,8 @@ std::optional<ParameterCandidate> run_search(std::span<const NoiseSite> sites,
     DecompositionParams pbs, ks;
   };
   std::optional<Best> best;
+  const ModulusSwitchKind kind =
+      space.centred_modulus_switch ? ModulusSwitchKind::kCentred : ModulusSwitchKind::kStandard;
   const double a = cost.ms_per_mflop_blind_rotation * 1e-6;
   const double b = cost.ms_per_mop_keyswitch * 1e-6;
   for (unsigned log2_n = space.log2_big_n_min; log2_n <= space.log2_big_n_max; ++log2_n) {
@@ -102,7 +105,7 @@ std::optional<ParameterCandidate> run_search(std::span<const NoiseSite> sites,
           const double v_pbs = static_cast<double>(n) * ep;
           const NoiseDistribution lwe_noise =
               NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(n)));
-          const double ms = noise::modulus_switch(LweDimension(n), PolynomialSize(big_n), 1);
+          const double ms = noise::modulus_switch(LweDimension(n), PolynomialSize(big_n), 1, kind);
           for (std::size_t lks = 1; lks <= space.ks_levels_max; ++lks) {
             const double total = br_cost + b * 2.0 * static_cast<double>(glwe_dim) *
                                                static_cast<double>(lks) *
@@ -123,7 +126,7 @@ std::optional<ParameterCandidate> run_search(std::span<const NoiseSite> sites,
             const DecompositionParams ks{DecompositionBaseLog(ks_beta),
                                          DecompositionLevelCount(lks)};
             const ParameterSet candidate =
-                make_searched_parameters(n, k, big_n, pbs, ks, std::max(1U, max_precision));
+                make_searched_parameters(n, k, big_n, pbs, ks, std::max(1U, max_precision), kind);
             if (evaluation_key_bytes(candidate) > space.max_evaluation_key_bytes) continue;
             best_cost = total;
             best = Best{n, k, big_n, pbs, ks};
@@ -135,7 +138,7 @@ std::optional<ParameterCandidate> run_search(std::span<const NoiseSite> sites,
   }
   if (!best) return std::nullopt;
   ParameterSet params = make_searched_parameters(best->n, best->k, best->big_n, best->pbs, best->ks,
-                                                 std::max(1U, max_precision));
+                                                 std::max(1U, max_precision), kind);
   const double ms = estimate_ks_pbs_ms(params, cost);
   FailureSummary failure = evaluate_failure(params, sites, targets);
   ParameterCandidate c{std::move(params), ms, std::move(failure), true};
@@ -147,11 +150,12 @@ std::optional<ParameterCandidate> run_search(std::span<const NoiseSite> sites,
 
 ParameterSet make_searched_parameters(std::size_t n, std::size_t k, std::size_t big_n,
                                       DecompositionParams pbs, DecompositionParams ks,
-                                      unsigned message_bits) {
+                                      unsigned message_bits, ModulusSwitchKind ms) {
   const std::string name =
       "AUTO-n" + std::to_string(n) + "-k" + std::to_string(k) + "-N" + std::to_string(big_n) +
       "-pbs" + std::to_string(pbs.base_log.value()) + "x" + std::to_string(pbs.levels.value()) +
-      "-ks" + std::to_string(ks.base_log.value()) + "x" + std::to_string(ks.levels.value());
+      "-ks" + std::to_string(ks.base_log.value()) + "x" + std::to_string(ks.levels.value()) +
+      (ms == ModulusSwitchKind::kCentred ? "-cms" : "");
   const auto lwe = NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(n)));
   const auto glwe = NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(k * big_n)));
   ParameterSet p{name,
@@ -171,6 +175,7 @@ ParameterSet make_searched_parameters(std::size_t n, std::size_t k, std::size_t 
                  "lutfhe compiler parameter search v1 (core noise model, cost model fitted to "
                  "bench/RESULTS.md)",
                  std::numeric_limits<double>::quiet_NaN()};
+  p.modulus_switch = ms;
   return p;
 }
 

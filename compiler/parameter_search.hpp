@@ -30,6 +30,9 @@ struct SearchSpace {
   double max_evaluation_key_bytes = 4.0 * (1U << 30);
   bool include_named_sets = true;
   bool search = true;
+  // Searched sets use the centred modulus switch (eprint 2025/809): half the key term of the
+  // switch's noise at no cost, so a smaller n meets the same target.
+  bool centred_modulus_switch = true;
 };
 
 struct ParameterCandidate {
@@ -60,9 +63,11 @@ std::optional<ParameterCandidate> search_parameters(std::span<const NoiseSite> s
 std::optional<ParameterCandidate> linear_parameters(std::span<const NoiseSite> sites,
                                                     const FailureTargets& targets);
 
-// A searched set: Gaussian noise at the curve's minimum for n and k·N, claimed 128 bits.
+// A searched set: Gaussian noise at the curve's minimum for n and k·N, claimed 128 bits. A
+// centred set's name ends in "-cms".
 ParameterSet make_searched_parameters(std::size_t n, std::size_t k, std::size_t big_n,
                                       DecompositionParams pbs, DecompositionParams ks,
-                                      unsigned message_bits);
+                                      unsigned message_bits,
+                                      ModulusSwitchKind ms = ModulusSwitchKind::kStandard);
 
 }  // namespace lutfhe::compiler

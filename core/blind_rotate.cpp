@@ -75,7 +75,7 @@ std::size_t programmable_bootstrap_scratch_size(const FourierBootstrapKey& bsk) 
 
 void programmable_bootstrap(std::span<const std::span<Torus>> outputs, std::span<const Torus> in,
                             const LookupTable& lut, const FourierBootstrapKey& bsk,
-                            const NegacyclicFft& fft, Scratch& scratch) {
+                            const NegacyclicFft& fft, Scratch& scratch, ModulusSwitchKind kind) {
   require_equal(outputs.size(), lut.lut_count(), "programmable_bootstrap", "outputs",
                 "functions in the table");
   require_equal(in.size() - 1, bsk.input_dimension().value(), "programmable_bootstrap",
@@ -87,7 +87,7 @@ void programmable_bootstrap(std::span<const std::span<Torus>> outputs, std::span
   auto acc = scratch.take<Torus>(polys * big_n);
   const auto log2_two_n = static_cast<unsigned>(std::countr_zero(big_n)) + 1;
   const auto log2_f = static_cast<unsigned>(std::countr_zero(lut.lut_count()));
-  modulus_switch_lwe(switched, in, log2_two_n, log2_f);
+  modulus_switch_lwe(switched, in, log2_two_n, log2_f, kind);
   blind_rotate(acc, switched, lut.polynomial(), bsk, fft, scratch);
   for (std::size_t f = 0; f < outputs.size(); ++f) {
     sample_extract(outputs[f], acc, bsk.polynomial_size(), f);

@@ -38,10 +38,11 @@ std::size_t programmable_bootstrap_scratch_size(const FourierBootstrapKey& bsk);
 
 // outputs[f] (dimension k·N, under the flattened GLWE key) ← the table's function f applied
 // to the message of `in` (dimension n). outputs.size() must equal lut.lut_count(); each is
-// k·N + 1 values.
+// k·N + 1 values. `kind` is the parameter set's modulus switch (ParameterSet::modulus_switch).
 void programmable_bootstrap(std::span<const std::span<Torus>> outputs, std::span<const Torus> in,
                             const LookupTable& lut, const FourierBootstrapKey& bsk,
-                            const NegacyclicFft& fft, Scratch& scratch);
+                            const NegacyclicFft& fft, Scratch& scratch,
+                            ModulusSwitchKind kind = ModulusSwitchKind::kStandard);
 
 // Single-function convenience on entities.
 void programmable_bootstrap(LweCiphertext& out, const LweCiphertext& in, const LookupTable& lut,

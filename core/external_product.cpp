@@ -17,12 +17,34 @@ namespace lutfhe {
 
 namespace {
 
+// Software prefetch of a GGSW the blind rotation will read next, spread over this external
+// product's compute phases: the bootstrapping key does not fit the last-level cache, so
+// without it the multiply-add waits on memory while the transforms leave the memory bus idle.
+class Prefetcher {
+ public:
+  explicit Prefetcher(std::span<const Complex> next)
+      : p_(reinterpret_cast<const char*>(next.data())),
+        end_(reinterpret_cast<const char*>(next.data() + next.size())) {}
+  std::size_t lines_left() const { return static_cast<std::size_t>(end_ - p_) / kCacheLine; }
+  // Up to `lines` cache lines, towards L2.
+  void issue(std::size_t lines) {
+    for (std::size_t i = 0; i < lines && p_ < end_; ++i, p_ += kCacheLine) {
+      __builtin_prefetch(p_, 0, 2);
+    }
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
 // Decomposes a torus polynomial and writes, for every level j, the folded and twisted digit
 // polynomial (d_t + i·d_{t+N/2})·ω^t into twisted[(j−1)·N/2 ...]: decomposition, conversion
 // to double and the FFT's twist in one pass over the input (see decomposition.hpp for the
 // digit rule: round to β·l bits, digits in [−B/2, B/2) with carries).
 void decompose_and_twist(std::span<Complex> twisted, std::span<const Torus> in,
-                         DecompositionParams d, const NegacyclicFft& fft) {
+                         DecompositionParams d, const NegacyclicFft& fft, Prefetcher& prefetch,
+                         std::size_t lines_per_step) {
   const std::size_t n = in.size();
   const std::size_t half = n / 2;
   const std::size_t l = d.levels.value();
@@ -46,6 +68,7 @@ void decompose_and_twist(std::span<Complex> twisted, std::span<const Torus> in,
     const __m128i beta_v = _mm_cvtsi32_si128(static_cast<int>(beta));
     const __m128i beta1_v = _mm_cvtsi32_si128(static_cast<int>(beta - 1));
     for (; j + 8 <= half; j += 8) {
+      prefetch.issue(lines_per_step);
       const __m512i x = _mm512_loadu_si512(lo + j);
       const __m512i y = _mm512_loadu_si512(hi + j);
       __m512i sx = _mm512_add_epi64(_mm512_srl_epi64(x, drop_v),
@@ -97,40 +120,44 @@ void decompose_and_twist(std::span<Complex> twisted, std::span<const Torus> in,
 std::size_t external_product_scratch_size(GlweDimension k, PolynomialSize n,
                                           DecompositionLevelCount levels) {
   const std::size_t half = n.value() / 2;
-  return scratch_bytes<Complex>(levels.value() * half) +  // twisted digits of one polynomial
-         2 * scratch_bytes<Complex>(half) +               // a transformed digit, FFT work
+  const std::size_t rows = (k.value() + 1) * levels.value();
+  return 2 * scratch_bytes<Complex>(rows * half) +        // twisted digits, their transforms
          scratch_bytes<Complex>((k.value() + 1) * half);  // k+1 Fourier accumulators
 }
 
+// All (k+1)·l digit polynomials are decomposed and twisted first, transformed by one batched
+// FFTW call, multiplied against the GGSW in one sequential pass over it
+// (fourier_matrix_multiply), and the k+1 accumulators transformed back by one more call.
 void external_product_add(std::span<Torus> out, const FourierGgswView& ggsw,
                           std::span<const Torus> in, const NegacyclicFft& fft, Scratch& scratch) {
   const std::size_t k = ggsw.k.value();
   const std::size_t n = ggsw.n.value();
   const std::size_t l = ggsw.decomposition.levels.value();
   const std::size_t half = n / 2;
+  const std::size_t rows = (k + 1) * l;
   require_equal(in.size(), (k + 1) * n, "external_product", "input GLWE size", "(k+1)·N of GGSW");
   require_equal(out.size(), (k + 1) * n, "external_product", "output GLWE size", "(k+1)·N of GGSW");
   require_equal(fft.polynomial_size(), n, "external_product", "transform N", "GGSW N");
 
   Scratch::Frame frame(scratch);
-  auto twisted = scratch.take<Complex>(l * half);
-  auto digit_f = scratch.take<Complex>(half);
-  auto work = scratch.take<Complex>(half);
+  auto twisted = scratch.take<Complex>(rows * half);
+  auto digits = scratch.take<Complex>(rows * half);
   auto acc_f = scratch.take<Complex>((k + 1) * half);
-  std::fill(acc_f.begin(), acc_f.end(), Complex{});
-
+  // A third of the next GGSW during the decomposition (a few lines per 8 coefficients), the
+  // rest in bursts before the transforms, whose FFTW calls run while the lines arrive.
+  Prefetcher prefetch(ggsw.next);
+  const std::size_t steps = std::max<std::size_t>(1, (k + 1) * (half / 8));
+  const std::size_t per_step = (prefetch.lines_left() / 3 + steps - 1) / steps;
   for (std::size_t block = 0; block <= k; ++block) {
-    decompose_and_twist(twisted, in.subspan(block * n, n), ggsw.decomposition, fft);
-    for (std::size_t level = 1; level <= l; ++level) {
-      fft.forward_twisted(digit_f, twisted.subspan((level - 1) * half, half));
-      const std::size_t row = block * l + (level - 1);
-      fourier_multiply_add_blocks(acc_f, digit_f,
-                                  ggsw.data.subspan(row * (k + 1) * half, (k + 1) * half), k + 1);
-    }
+    decompose_and_twist(twisted.subspan(block * l * half, l * half), in.subspan(block * n, n),
+                        ggsw.decomposition, fft, prefetch, per_step);
   }
-  for (std::size_t c = 0; c <= k; ++c) {
-    fft.backward_add_torus(out.subspan(c * n, n), acc_f.subspan(c * half, half), work);
-  }
+  prefetch.issue(prefetch.lines_left() / 2);
+  fft.forward_twisted_batch(digits, twisted, rows);
+  fourier_matrix_multiply(acc_f, digits, ggsw.data, rows, k + 1);
+  prefetch.issue(prefetch.lines_left());
+  // The twisted digits are dead: their buffer is the inverse transforms' output.
+  fft.backward_add_torus_batch(out, acc_f, twisted.first((k + 1) * half), k + 1);
 }
 
 std::size_t cmux_scratch_size(GlweDimension k, PolynomialSize n, DecompositionLevelCount levels) {

@@ -120,7 +120,11 @@ void put_params(OutArchive& ar, const ParameterSet& p) {
   put_noise(ar, p.lwe_noise);
   put_noise(ar, p.glwe_noise);
   put<std::uint32_t>(ar, p.message_bits);
-  put<std::uint8_t>(ar, p.boolean ? 1 : 0);
+  // Bit 0: boolean; bit 1: centred modulus switch (added later: files without it read as
+  // standard, and an older reader that takes the byte for "boolean" then fails the
+  // fingerprint check, which covers the centred switch).
+  put<std::uint8_t>(
+      ar, static_cast<std::uint8_t>((p.boolean ? 1 : 0) | (p.centred_modulus_switch() ? 2 : 0)));
   put<std::uint8_t>(ar, p.insecure ? 1 : 0);
   put<double>(ar, p.claimed_security_bits);
   put_string(ar, p.security_source);
@@ -163,7 +167,12 @@ ParameterSet get_params(InArchive& ar, const std::filesystem::path& path) {
                  {},
                  0.0};
   p.message_bits = get<std::uint32_t>(ar);
-  p.boolean = get<std::uint8_t>(ar) != 0;
+  const auto set_flags = get<std::uint8_t>(ar);
+  if (set_flags > 3) {
+    throw FileFormatError(where(path) + "unknown parameter flags " + std::to_string(set_flags));
+  }
+  p.boolean = (set_flags & 1) != 0;
+  if ((set_flags & 2) != 0) p.modulus_switch = ModulusSwitchKind::kCentred;
   p.insecure = get<std::uint8_t>(ar) != 0;
   p.claimed_security_bits = get<double>(ar);
   p.security_source = get_string(ar, path);

@@ -31,6 +31,8 @@ Digest parameter_fingerprint(const ParameterSet& p) {
   add(p.ks.levels.value());
   add_noise(p.lwe_noise);
   add_noise(p.glwe_noise);
+  // Appended only when centred, so that every standard set keeps its earlier fingerprint.
+  if (p.centred_modulus_switch()) add(0x63656e7472656400);  // "centred"
   if (sodium_init() < 0) throw Error("libsodium could not be initialised");
   Digest d{};
   crypto_generichash(d.data(), d.size(), bytes.data(), bytes.size(), nullptr, 0);

@@ -47,10 +47,12 @@ void convert_ggsw_to_fourier(std::span<Complex> out, const GgswCiphertext& stand
                                   standard.decomposition().levels),
                 "convert_ggsw_to_fourier", "output", "Fourier GGSW size");
   const std::size_t half = n / 2;
+  AlignedVector<Complex> polynomial(half);  // key conversion, not a hot path
   for (std::size_t r = 0; r < standard.row_count(); ++r) {
     auto row = standard.row(r);
     for (std::size_t c = 0; c <= k; ++c) {
-      fft.forward_torus(out.subspan((r * (k + 1) + c) * half, half), row.subspan(c * n, n));
+      fft.forward_torus(polynomial, row.subspan(c * n, n));
+      fourier_matrix_store(out, polynomial, r, c, standard.row_count(), k + 1);
     }
   }
 }

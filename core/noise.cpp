@@ -44,10 +44,12 @@ double keyswitch_storage(LweDimension input_dimension, LweDimension output_dimen
   return per_output * (static_cast<double>(output_dimension.value()) * 0.5) + per_element;
 }
 
-double modulus_switch(LweDimension n, PolynomialSize big_n, std::size_t lut_count) {
+double modulus_switch(LweDimension n, PolynomialSize big_n, std::size_t lut_count,
+                      ModulusSwitchKind kind) {
   const double w = 2.0 * static_cast<double>(big_n.value()) / static_cast<double>(lut_count);
   const double rounding = 1.0 / (12.0 * w * w);
-  return (static_cast<double>(n.value()) * 0.5 + 1.0) * rounding;
+  const double key_moment = kind == ModulusSwitchKind::kCentred ? 0.25 : 0.5;
+  return (static_cast<double>(n.value()) * key_moment + 1.0) * rounding;
 }
 
 double fft_external_product(GlweDimension k, PolynomialSize big_n, DecompositionParams pbs) {
@@ -85,7 +87,8 @@ double at_modulus_switch(const ParameterSet& p, double input_variance, double we
                          std::size_t lut_count) {
   return linear_combination(input_variance, weights_norm2_squared) +
          keyswitch(p.big_dimension(), p.ks, p.lwe_noise) +
-         keyswitch_storage(p.big_dimension(), p.n, p.ks) + modulus_switch(p.n, p.N, lut_count);
+         keyswitch_storage(p.big_dimension(), p.n, p.ks) +
+         modulus_switch(p.n, p.N, lut_count, p.modulus_switch);
 }
 
 double failure_probability(double variance, double half_width) {

@@ -27,8 +27,10 @@ double keyswitch_storage(LweDimension input_dimension, LweDimension output_dimen
 
 // Added by switching an n-dimensional ciphertext to modulus 2N/F: each rounding error is
 // uniform with variance (F/2N)²/12, n of them multiplied by key bits (E[s²] = 1/2), plus the
-// body's.
-double modulus_switch(LweDimension n, PolynomialSize big_n, std::size_t lut_count = 1);
+// body's. The centred switch (eprint 2025/809) leaves the key bits' centred part only
+// (Var(s) = 1/4): (n/4 + 1) rounding variances instead of (n/2 + 1).
+double modulus_switch(LweDimension n, PolynomialSize big_n, std::size_t lut_count = 1,
+                      ModulusSwitchKind kind = ModulusSwitchKind::kStandard);
 
 // The double-precision error of one external product in this engine's FFT, as a variance of
 // the output's phase (see kFftNoiseConstant).

@@ -150,7 +150,7 @@ std::vector<double> measure_modulus_switch(const ParameterSet& p, std::size_t sa
     }
     data.fill(ct);  // uniform mask and body: a uniform phase under any key
     const Torus phase = raw_phase(ct, key);
-    modulus_switch_lwe(switched, ct, p.log2_two_n(), 0);
+    modulus_switch_lwe(switched, ct, p.log2_two_n(), 0, p.modulus_switch);
     const double exact = static_cast<double>(phase) * 0x1p-64 * static_cast<double>(two_n);
     errors[s] = centred_fraction(static_cast<double>(switched_phase(switched, key, two_n)) - exact,
                                  static_cast<double>(two_n));
@@ -291,12 +291,12 @@ NoiseReport measure_noise(const ParameterSet& p, const MeasurementOptions& optio
           const Torus pt = encode_with_padding(messages[i], bits);
           keyswitch(w.small, inputs[i].data(), server.keyswitch_key(), w.scratch);
           ks[offset + i] = torus_to_real(raw_phase(w.small, small_key) - pt);
-          modulus_switch_lwe(w.switched, w.small, p.log2_two_n(), 0);
+          modulus_switch_lwe(w.switched, w.small, p.log2_two_n(), 0, p.modulus_switch);
           const auto phase = static_cast<double>(switched_phase(w.switched, small_key, two_n));
           at_ms[offset + i] =
               centred_fraction(phase - static_cast<double>(messages[i] * delta_units), two_n_real);
           programmable_bootstrap(std::span<const std::span<Torus>>(&out_view, 1), w.small, lut,
-                                 server.bootstrap_key(), server.fft(), w.scratch);
+                                 server.bootstrap_key(), server.fft(), w.scratch, p.modulus_switch);
           const Torus out_phase = raw_phase(w.out, big_key);
           // The output noise is far below Δ/2, so the nearest multiple of Δ is what the
           // bootstrap wrote (a failure writes another message, with the same noise).
@@ -318,7 +318,8 @@ NoiseReport measure_noise(const ParameterSet& p, const MeasurementOptions& optio
                                     "fresh + noise::keyswitch + noise::keyswitch_storage", ks,
                                     o.keys, scale * ks_model, o.confidence));
   report.stages.push_back(summarise(Stage::kModulusSwitch, "noise::modulus_switch", ms, 0,
-                                    scale * modulus_switch(p.n, p.N), o.confidence));
+                                    scale * modulus_switch(p.n, p.N, 1, p.modulus_switch),
+                                    o.confidence));
   report.stages.push_back(summarise(Stage::kAtModulusSwitch,
                                     "noise::at_modulus_switch (fresh inputs)", at_ms, o.keys,
                                     scale * at_modulus_switch(p, fresh_model), o.confidence));

@@ -70,6 +70,33 @@ std::vector<ParameterSet> build_table() {
   t.push_back(make("PBS_8BIT", 1117, 1, 32768, 11, 3, 1, 22, ND::tuniform(40), ND::tuniform(3), 8,
                    false, false, 132.0, "TFHE-rs shortint (132 bits, lattice estimator)",
                    "TFHE-rs 1.0 V1_0_PARAM_MESSAGE_4_CARRY_4_KS_PBS_TUNIFORM_2M64", -64.037));
+  // TFHE-rs shortint V1_4_PARAM_MESSAGE_x_CARRY_x_KS_PBS_TUNIFORM_2M128, TFHE-rs 1.4.0,
+  // tfhe/src/shortint/parameters/v1_4/classic/tuniform/p_fail_2_minus_128/ks_pbs.rs: p_fail
+  // ≤ 2^-128 with the centred modulus switch (ModulusSwitchType::CenteredMeanNoiseReduction;
+  // de Ruijter et al., eprint 2025/809). TFHE-rs publishes each p_fail at the 2-norm its
+  // max_noise_level names (3, 5 and 9 for these three).
+  const auto centred = [](ParameterSet p) {
+    p.modulus_switch = ModulusSwitchKind::kCentred;
+    return p;
+  };
+  t.push_back(
+      centred(make("PBS_2BIT_2M128", 879, 4, 512, 23, 1, 5, 3, ND::tuniform(46), ND::tuniform(17),
+                   2, false, false, 132.0, "TFHE-rs shortint (132 bits, lattice estimator)",
+                   "TFHE-rs 1.4.0 V1_4_PARAM_MESSAGE_1_CARRY_1_KS_PBS_TUNIFORM_2M128 "
+                   "(v1_4/classic/tuniform/p_fail_2_minus_128/ks_pbs.rs), 2-norm 3",
+                   -144.322)));
+  t.push_back(
+      centred(make("PBS_4BIT_2M128", 918, 1, 2048, 23, 1, 4, 4, ND::tuniform(45), ND::tuniform(17),
+                   4, false, false, 132.0, "TFHE-rs shortint (132 bits, lattice estimator)",
+                   "TFHE-rs 1.4.0 V1_4_PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M128 "
+                   "(v1_4/classic/tuniform/p_fail_2_minus_128/ks_pbs.rs), 2-norm 5",
+                   -129.581)));
+  t.push_back(
+      centred(make("PBS_6BIT_2M128", 1077, 1, 8192, 15, 2, 4, 5, ND::tuniform(41), ND::tuniform(3),
+                   6, false, false, 132.0, "TFHE-rs shortint (132 bits, lattice estimator)",
+                   "TFHE-rs 1.4.0 V1_4_PARAM_MESSAGE_3_CARRY_3_KS_PBS_TUNIFORM_2M128 "
+                   "(v1_4/classic/tuniform/p_fail_2_minus_128/ks_pbs.rs), 2-norm 9",
+                   -128.992)));
   // Small and fast for tests: n = 64 keeps the modulus-switch noise low enough for 7-bit
   // tables at N = 4096. No security whatsoever.
   t.push_back(make("TOY", 64, 1, 4096, 15, 2, 4, 5, ND::gaussian(std::ldexp(1.0, -30)),

@@ -29,12 +29,15 @@ struct ParameterSet {
   std::string security_source;
   std::string source;
   double published_log2_pfail;  // as published by the source; NaN where none is published
+  // Before blind rotation (core/modulus_switch.hpp); part of the fingerprint when centred.
+  ModulusSwitchKind modulus_switch = ModulusSwitchKind::kStandard;
 
   LweDimension big_dimension() const { return flattened_dimension(k, N); }
   // log2(2N): the bits that survive the modulus switch.
   unsigned log2_two_n() const;
   // "TOY (INSECURE)" for insecure sets, the name otherwise.
   std::string display_name() const;
+  bool centred_modulus_switch() const { return modulus_switch == ModulusSwitchKind::kCentred; }
 };
 
 // All named sets, in table order.

@@ -54,7 +54,7 @@ void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
   keyswitch_batch(small, big, key.keyswitch_key(), scratch);
   for (std::size_t b = 0; b < count; ++b) {
     auto ms = scratch.take<std::uint64_t>(n + 1);
-    modulus_switch_lwe(ms, small[b], log2_two_n, 0);
+    modulus_switch_lwe(ms, small[b], log2_two_n, 0, key.parameters().modulus_switch);
     switched[b] = ms;
     accs[b] = scratch.take<Torus>(polys * big_n);
     tables[b] = luts[b]->polynomial();
@@ -71,7 +71,8 @@ void keyswitch_bootstrap(std::span<const std::span<Torus>> outputs, std::span<co
   Scratch::Frame frame(scratch);
   auto small = scratch.take<Torus>(key.parameters().n.value() + 1);
   keyswitch(small, in, key.keyswitch_key(), scratch);
-  programmable_bootstrap(outputs, small, lut, key.bootstrap_key(), key.fft(), scratch);
+  programmable_bootstrap(outputs, small, lut, key.bootstrap_key(), key.fft(), scratch,
+                         key.parameters().modulus_switch);
 }
 
 void keyswitch_bootstrap(std::span<LweCiphertext> outputs, const LweCiphertext& in,

@@ -37,6 +37,13 @@ struct DecompositionParams {
                                    const DecompositionParams&) = default;
 };
 
+// How a ciphertext is switched from q = 2^64 to 2N before blind rotation. Standard rounds every
+// element on its own. Centred (mean-compensated; de Ruijter et al., eprint 2025/809) adds to
+// the body, before rounding it, half the sum of the mask's rounding errors: with a uniform
+// binary key that is the error's mean given the public mask, so the key term's variance falls
+// from n·E[s²] = n/2 to n·Var(s) = n/4 rounding variances.
+enum class ModulusSwitchKind { kStandard, kCentred };
+
 // Dimension of the LWE key obtained by flattening a GLWE key (k·N).
 constexpr LweDimension flattened_dimension(GlweDimension k, PolynomialSize n) {
   return LweDimension(k.value() * n.value());

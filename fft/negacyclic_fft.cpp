@@ -160,6 +160,11 @@ NegacyclicFft::NegacyclicFft(std::size_t polynomial_size) : n_(polynomial_size) 
 
 NegacyclicFft::~NegacyclicFft() {
   std::lock_guard lock(planner_mutex());
+  for (auto* plans : {&forward_batch_, &backward_batch_}) {
+    for (auto& plan : *plans) {
+      if (fftw_plan p = plan.load(); p != nullptr) fftw_destroy_plan(p);
+    }
+  }
   if (forward_plan_ != nullptr) fftw_destroy_plan(forward_plan_);
   if (backward_plan_ != nullptr) fftw_destroy_plan(backward_plan_);
   if (forward_oop_plan_ != nullptr) fftw_destroy_plan(forward_oop_plan_);
@@ -234,6 +239,68 @@ void NegacyclicFft::forward_twisted(std::span<Complex> out, std::span<Complex> t
   check_sizes(out.size(), n_, "forward_twisted");
   check_sizes(twisted.size(), n_, "forward_twisted input");
   fftw_execute_dft(forward_oop_plan_, as_fftw(twisted.data()), as_fftw(out.data()));
+}
+
+fftw_plan NegacyclicFft::batch_plan(std::size_t count, bool forward) const {
+  auto& slot = (forward ? forward_batch_ : backward_batch_)[count];
+  if (fftw_plan p = slot.load(std::memory_order_acquire); p != nullptr) return p;
+  std::lock_guard lock(planner_mutex());
+  if (fftw_plan p = slot.load(std::memory_order_relaxed); p != nullptr) return p;
+  const int len = static_cast<int>(n_ / 2);
+  AlignedVector<Complex> in(count * n_ / 2), out(count * n_ / 2);
+  fftw_plan p = fftw_plan_many_dft(
+      1, &len, static_cast<int>(count), as_fftw(in.data()), nullptr, 1, len, as_fftw(out.data()),
+      nullptr, 1, len, forward ? FFTW_FORWARD : FFTW_BACKWARD, planner_flag() | FFTW_DESTROY_INPUT);
+  if (p == nullptr) {
+    throw std::runtime_error("FFTW could not plan " + std::to_string(count) +
+                             " transforms of size " + std::to_string(len));
+  }
+  slot.store(p, std::memory_order_release);
+  export_wisdom();
+  return p;
+}
+
+void NegacyclicFft::forward_twisted_batch(std::span<Complex> out, std::span<Complex> twisted,
+                                          std::size_t count) const {
+  const std::size_t half = n_ / 2;
+  if (out.size() != count * half || twisted.size() != count * half) {
+    throw std::invalid_argument("forward_twisted_batch: " + std::to_string(count) +
+                                " transforms of N=" + std::to_string(n_) + " need " +
+                                std::to_string(count * half) + " values, got " +
+                                std::to_string(twisted.size()) + " in and " +
+                                std::to_string(out.size()) + " out");
+  }
+  if (count == 0) return;
+  if (count > kMaxBatch) {
+    for (std::size_t b = 0; b < count; ++b) {
+      forward_twisted(out.subspan(b * half, half), twisted.subspan(b * half, half));
+    }
+    return;
+  }
+  fftw_execute_dft(batch_plan(count, true), as_fftw(twisted.data()), as_fftw(out.data()));
+}
+
+void NegacyclicFft::backward_add_torus_batch(std::span<std::uint64_t> out, std::span<Complex> in,
+                                             std::span<Complex> work, std::size_t count) const {
+  const std::size_t half = n_ / 2;
+  if (out.size() != count * n_ || in.size() != count * half || work.size() != count * half) {
+    throw std::invalid_argument("backward_add_torus_batch: " + std::to_string(count) +
+                                " polynomials of N=" + std::to_string(n_) + " do not match " +
+                                std::to_string(out.size()) + " outputs, " +
+                                std::to_string(in.size()) + " inputs and " +
+                                std::to_string(work.size()) + " work values");
+  }
+  if (count == 0) return;
+  if (count > kMaxBatch) {
+    for (std::size_t c = 0; c < count; ++c) {
+      backward_add_torus(out.subspan(c * n_, n_), in.subspan(c * half, half));
+    }
+    return;
+  }
+  fftw_execute_dft(batch_plan(count, false), as_fftw(in.data()), as_fftw(work.data()));
+  for (std::size_t c = 0; c < count; ++c) {
+    untwist_round_add(out.data() + c * n_, reinterpret_cast<const double*>(work.data() + c * half));
+  }
 }
 
 void NegacyclicFft::forward_torus(std::span<Complex> out, std::span<const std::uint64_t> in) const {

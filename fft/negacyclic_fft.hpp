@@ -8,6 +8,8 @@
 // negacyclic products of the original polynomials.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <complex>
 #include <cstddef>
 #include <cstdint>
@@ -53,11 +55,21 @@ class NegacyclicFft {
   // out = FFT(twisted) for input already folded and twisted; `twisted` is destroyed.
   void forward_twisted(std::span<Complex> out, std::span<Complex> twisted) const;
 
+  // The same for `count` consecutive blocks of N/2 values in one FFTW call (a "howmany" plan,
+  // made on first use for each count and cached): out block b = FFT(twisted block b).
+  // `twisted` is destroyed.
+  void forward_twisted_batch(std::span<Complex> out, std::span<Complex> twisted,
+                             std::size_t count) const;
+
   // out += round(inverse(in)) mod 2^64. `in` is used as work space and destroyed.
   void backward_add_torus(std::span<std::uint64_t> out, std::span<Complex> in) const;
   // Same, out of place through `work` (N/2 values); `in` is left unchanged.
   void backward_add_torus(std::span<std::uint64_t> out, std::span<const Complex> in,
                           std::span<Complex> work) const;
+  // For `count` consecutive polynomials at once (one FFTW call): out polynomial c (N values)
+  // += round(inverse(in block c)). `in` (count·N/2 values) is destroyed; `work` holds as many.
+  void backward_add_torus_batch(std::span<std::uint64_t> out, std::span<Complex> in,
+                                std::span<Complex> work, std::size_t count) const;
   // out = round(inverse(in)) mod 2^64. `in` is destroyed.
   void backward_torus(std::span<std::uint64_t> out, std::span<Complex> in) const;
   // out = inverse(in) as real values, no rounding. `in` is destroyed.
@@ -71,7 +83,13 @@ class NegacyclicFft {
   void fold_twist_i64(double* out, const std::int64_t* in) const;
   void untwist_round_add(std::uint64_t* out, const double* transformed) const;
 
+  // The cached howmany plan for `count` transforms (out of place, input destroyed).
+  fftw_plan batch_plan(std::size_t count, bool forward) const;
+  static constexpr std::size_t kMaxBatch = 32;
+
   std::size_t n_;
+  mutable std::array<std::atomic<fftw_plan>, kMaxBatch + 1> forward_batch_{};
+  mutable std::array<std::atomic<fftw_plan>, kMaxBatch + 1> backward_batch_{};
   fftw_plan forward_plan_ = nullptr;
   fftw_plan backward_plan_ = nullptr;
   fftw_plan forward_oop_plan_ = nullptr;           // out of place

@@ -88,7 +88,7 @@ ParamReport make_param_report(const ParameterSet& p) {
   r.keyswitch_added = noise::keyswitch(p.big_dimension(), p.ks, p.lwe_noise) +
                       noise::keyswitch_storage(p.big_dimension(), p.n, p.ks);
   r.after_keyswitch = r.pbs_output + r.keyswitch_added;
-  r.modswitch_added = noise::modulus_switch(p.n, p.N);
+  r.modswitch_added = noise::modulus_switch(p.n, p.N, 1, p.modulus_switch);
   r.at_blind_rotation = noise::at_modulus_switch(p, r.pbs_output);
   r.at_blind_rotation_fresh = noise::at_modulus_switch(p, r.fresh);
   for (unsigned bits = 1; bits <= 8; ++bits) {
@@ -151,7 +151,8 @@ std::string format_param_report(const ParamReport& r) {
   row("PBS output", variance_text(r.pbs_output));
   row("+ key switch", variance_text(r.keyswitch_added));
   row("after key switch", variance_text(r.after_keyswitch));
-  row("+ modulus switch", variance_text(r.modswitch_added));
+  row("+ modulus switch", variance_text(r.modswitch_added) +
+                              (p.centred_modulus_switch() ? " (centred, eprint 2025/809)" : ""));
   row("at blind-rotation input", variance_text(r.at_blind_rotation) + " (input: a PBS output)");
   row("", variance_text(r.at_blind_rotation_fresh) + " (input: a fresh encryption)");
 

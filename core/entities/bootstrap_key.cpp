@@ -48,8 +48,11 @@ void FourierBootstrapKey::set_ggsw(std::size_t i, const GgswCiphertext& standard
 }
 
 FourierGgswView FourierBootstrapKey::ggsw(std::size_t i) const {
-  return {std::span<const Complex>(data_).subspan(i * ggsw_size_, ggsw_size_), k_, n_,
-          decomposition_};
+  const std::span<const Complex> all(data_);
+  const std::span<const Complex> next = i + 1 < input_dimension_.value()
+                                            ? all.subspan((i + 1) * ggsw_size_, ggsw_size_)
+                                            : std::span<const Complex>();
+  return {all.subspan(i * ggsw_size_, ggsw_size_), k_, n_, decomposition_, next};
 }
 
 }  // namespace lutfhe

@@ -7,6 +7,7 @@
 
 #include "core/types.hpp"
 #include "fft/aligned.hpp"
+#include "fft/fourier_matrix.hpp"
 #include "fft/negacyclic_fft.hpp"
 
 namespace lutfhe {
@@ -48,17 +49,22 @@ constexpr std::size_t fourier_ggsw_size(GlweDimension k, PolynomialSize n,
   return (k.value() + 1) * levels.value() * (k.value() + 1) * (n.value() / 2);
 }
 
-// A read-only view of a GGSW in the Fourier domain, row-major: for row r and polynomial c
-// the N/2 values start at ((r·(k+1)) + c)·N/2.
+// A read-only view of a GGSW in the Fourier domain: its (k+1)·l rows × (k+1) polynomials as a
+// Fourier matrix (fft/fourier_matrix.hpp), so that the external product's multiply-add reads it
+// in one sequential pass. Value j of row r, polynomial c is at
+// fourier_matrix_index(r, c, j, (k+1)·l, k+1, N/2).
 struct FourierGgswView {
   std::span<const Complex> data;
   GlweDimension k;
   PolynomialSize n;
   DecompositionParams decomposition;
-
-  std::span<const Complex> polynomial(std::size_t row, std::size_t col) const {
-    const std::size_t half = n.value() / 2;
-    return data.subspan((row * (k.value() + 1) + col) * half, half);
+  // The GGSW the caller will use next, if it knows one (a bootstrapping key's following GGSW):
+  // the external product brings it towards the cache while it computes (empty: none).
+  std::span<const Complex> next;
+  std::size_t rows() const { return (k.value() + 1) * decomposition.levels.value(); }
+  std::size_t cols() const { return k.value() + 1; }
+  Complex value(std::size_t row, std::size_t col, std::size_t j) const {
+    return data[fourier_matrix_index(row, col, j, rows(), cols(), n.value() / 2)];
   }
 };
 
@@ -67,7 +73,7 @@ struct FourierGgswView {
 class FourierGgsw {
  public:
   FourierGgsw(const GgswCiphertext& standard, const NegacyclicFft& fft);
-  FourierGgswView view() const { return {data_, k_, n_, decomposition_}; }
+  FourierGgswView view() const { return {data_, k_, n_, decomposition_, {}}; }
 
  private:
   GlweDimension k_;

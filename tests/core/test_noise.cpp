@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -191,8 +193,12 @@ TEST(NoiseKeyswitch, Pbs4Bit) {
 
 // The rounding terms meet the small key's bits, so one key contributes (weight + 1)/12 instead
 // of the model's (n/2 + 1)/12: the samples are spread over 8 keys.
-void modulus_switch_variance(const ParameterSet& p, std::size_t lut_count, std::uint64_t seed,
-                             std::size_t samples, std::size_t keys = 8) {
+// `kind` defaults to the set's own switch; the returned moments let a test compare two kinds.
+Moments modulus_switch_variance(const ParameterSet& p, std::size_t lut_count, std::uint64_t seed,
+                                std::size_t samples, std::size_t keys = 8,
+                                std::optional<ModulusSwitchKind> kind = std::nullopt,
+                                double tolerance = kTolerance) {
+  const ModulusSwitchKind ms = kind.value_or(p.modulus_switch);
   LUTFHE_TRACE_SEED(seed);
   SCOPED_TRACE(p.display_name());
   const std::size_t n = p.n.value();
@@ -211,7 +217,7 @@ void modulus_switch_variance(const ParameterSet& p, std::size_t lut_count, std::
     weights += (key_index ? ", " : "") + std::to_string(testing::hamming_weight(key));
     for (std::size_t i = 0; i < std::max<std::size_t>(1, samples / keys); ++i) {
       encrypt_lwe(ct, data.u64(), client.small_key(), p.lwe_noise, rng);
-      modulus_switch_lwe(switched, ct.data(), p.log2_two_n(), log2_f);
+      modulus_switch_lwe(switched, ct.data(), p.log2_two_n(), log2_f, ms);
       std::uint64_t phase = switched[n];
       for (std::size_t j = 0; j < n; ++j) {
         phase = (phase + two_n - switched[j] * key[j] % two_n) % two_n;
@@ -226,9 +232,11 @@ void modulus_switch_variance(const ParameterSet& p, std::size_t lut_count, std::
     }
   }
   SCOPED_TRACE("small key weights " + weights + " of n=" + std::to_string(n));
-  expect_variance_matches("modulus switch " + p.name + " F=" + std::to_string(lut_count) + " (" +
-                              std::to_string(keys) + " keys)",
-                          m, noise::modulus_switch(p.n, p.N, lut_count), kTolerance);
+  const bool centred_switch = ms == ModulusSwitchKind::kCentred;
+  expect_variance_matches("modulus switch " + p.name + (centred_switch ? " centred" : "") + " F=" +
+                              std::to_string(lut_count) + " (" + std::to_string(keys) + " keys)",
+                          m, noise::modulus_switch(p.n, p.N, lut_count, ms), tolerance);
+  return m;
 }
 
 TEST(NoiseModulusSwitch, Toy) {
@@ -242,6 +250,41 @@ TEST(NoiseModulusSwitch, Pbs4Bit) {
 }
 TEST(NoiseModulusSwitch, TfheLib) {
   modulus_switch_variance(find_parameter_set("TFHE_LIB"), 1, 424, 20000);
+}
+
+// The centred switch (eprint 2025/809): with the correction, the key term is Σ ε_i·(s_i − 1/2),
+// whose variance n/4 rounding variances does not depend on the key's weight, so the check is
+// tight (±5 %, about 5 standard errors at 20000 samples) and the mean must vanish.
+TEST(NoiseModulusSwitch, Centred4Bit2M128) {
+  const ParameterSet& p = find_parameter_set("PBS_4BIT_2M128");
+  ASSERT_TRUE(p.centred_modulus_switch());
+  modulus_switch_variance(p, 1, 425, 20000, 8, std::nullopt, 0.05);
+}
+TEST(NoiseModulusSwitch, Centred2Bit2M128FourFunctions) {
+  modulus_switch_variance(find_parameter_set("PBS_2BIT_2M128"), 4, 426, 20000, 8, std::nullopt,
+                          0.05);
+}
+TEST(NoiseModulusSwitch, CentredToy) {
+  modulus_switch_variance(find_parameter_set("TOY"), 1, 427, 20000, 8, ModulusSwitchKind::kCentred,
+                          0.05);
+}
+
+// The same ciphertexts switched both ways: the standard switch measures about twice the centred
+// model (n/2 + 1 against n/4 + 1 roundings), so the centred check above would fail on it.
+TEST(NoiseModulusSwitch, CentredHalvesTheKeyTerm) {
+  const ParameterSet& p = find_parameter_set("PBS_4BIT_2M128");
+  const Moments standard =
+      modulus_switch_variance(p, 1, 428, 20000, 8, ModulusSwitchKind::kStandard);
+  const Moments centred_ms =
+      modulus_switch_variance(p, 1, 428, 20000, 8, ModulusSwitchKind::kCentred, 0.05);
+  const double n = static_cast<double>(p.n.value());
+  const double expected_ratio = (n / 2.0 + 1.0) / (n / 4.0 + 1.0);
+  const double ratio = standard.second_moment() / centred_ms.second_moment();
+  std::printf("NOISE modulus switch standard/centred %s: measured ratio %.4f, model %.4f\n",
+              p.name.c_str(), ratio, expected_ratio);
+  EXPECT_NEAR(ratio, expected_ratio, 0.25 * expected_ratio);
+  EXPECT_GT(standard.second_moment(),
+            1.5 * noise::modulus_switch(p.n, p.N, 1, ModulusSwitchKind::kCentred));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -476,6 +519,37 @@ TEST(FailureRate, ModelPredictsNoFailuresTwoBitsLower) {
   const double predicted = model_failure_probability(p, bits);
   ASSERT_LT(predicted, 1e-3);
   expect_failures_match_model(p, bits, count_failures(p, bits, seed, 500), predicted);
+}
+
+TEST(FailureRate, CentredSwitchMatchesItsModelNotTheStandardOne) {
+  // The same set with the centred modulus switch (eprint 2025/809), end to end through
+  // keyswitch_bootstrap: σ at the switch falls from about 5.7 to 4.0 coefficients, so the
+  // model's rate falls from about 16% to 5%. The measured count must sit in the centred
+  // model's interval and outside the standard one's, so an engine that ignored the set's
+  // switch would fail here.
+  ParameterSet p = failure_rate_set();
+  p.name += "_CENTRED";
+  p.version = "lutfhe-test/" + p.name;
+  p.modulus_switch = ModulusSwitchKind::kCentred;
+  ParameterSet standard = p;
+  standard.modulus_switch = ModulusSwitchKind::kStandard;
+  const std::uint64_t seed = 463;
+  LUTFHE_TRACE_SEED(seed);
+  const double predicted = model_failure_probability(p, p.message_bits);
+  const double predicted_standard = model_failure_probability(standard, p.message_bits);
+  ASSERT_GT(predicted, 0.01);
+  ASSERT_LT(predicted, 0.5 * predicted_standard);
+  FailureCount total;
+  for (std::uint64_t key_seed : {seed, seed + 1000}) {
+    const FailureCount c = count_failures(p, p.message_bits, key_seed, 1000);
+    total.failures += c.failures;
+    total.trials += c.trials;
+  }
+  expect_failures_match_model(p, p.message_bits, total, predicted);
+  const auto [lo, hi] = testing::binomial_interval(total.trials, predicted_standard, 0.999);
+  EXPECT_LT(total.failures, lo) << "the standard switch's model (p = " << predicted_standard
+                                << ") fits as well: the centred switch made no difference";
+  (void)hi;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "core/fingerprint.hpp"
 #include "core/noise.hpp"
 #include "core/parameters.hpp"
 #include "tests/support/test_support.hpp"
@@ -63,6 +64,45 @@ TEST(Parameters, ModelFailureProbabilityMatchesThePublishedOne) {
     std::printf("PFAIL %-9s %u bits: model log2 p_fail %.3f, published %.3f\n", name,
                 p.message_bits, model, p.published_log2_pfail);
     EXPECT_NEAR(model, p.published_log2_pfail, 3.0) << name;
+  }
+}
+
+TEST(Parameters, CentredSetsReachTwoToTheMinus128) {
+  // TFHE-rs 1.4.0 publishes these p_fail at the 2-norm of its max_noise_level (3, 5, 9); the
+  // model, with the centred modulus switch, must put them at ≤ 2^-128 there and near the
+  // published value, and the standard switch on the same values must not reach it.
+  const struct {
+    const char* name;
+    double norm;
+  } sets[] = {{"PBS_2BIT_2M128", 3.0}, {"PBS_4BIT_2M128", 5.0}, {"PBS_6BIT_2M128", 9.0}};
+  for (const auto& [name, norm] : sets) {
+    const ParameterSet& p = find_parameter_set(name);
+    ASSERT_TRUE(p.centred_modulus_switch()) << name;
+    const double model = noise::log2_pfail_pbs(p, p.message_bits, norm * norm);
+    ParameterSet standard = p;
+    standard.modulus_switch = ModulusSwitchKind::kStandard;
+    const double without = noise::log2_pfail_pbs(standard, p.message_bits, norm * norm);
+    std::printf(
+        "PFAIL %-15s %u bits, 2-norm %.0f: model log2 p_fail %.3f (standard switch "
+        "%.3f), published %.3f\n",
+        name, p.message_bits, norm, model, without, p.published_log2_pfail);
+    EXPECT_LE(model, -128.0) << name;
+    EXPECT_NEAR(model, p.published_log2_pfail, 3.0) << name;
+    EXPECT_GT(without, model + 10.0) << name;
+  }
+}
+
+TEST(Parameters, TheModulusSwitchIsPartOfTheFingerprint) {
+  // Keys and ciphertexts made for a centred set must not load as the standard set with the same
+  // numbers (the engine would bootstrap them with the other switch).
+  const ParameterSet& centred = find_parameter_set("PBS_4BIT_2M128");
+  ParameterSet standard = centred;
+  standard.modulus_switch = ModulusSwitchKind::kStandard;
+  EXPECT_NE(parameter_fingerprint(centred), parameter_fingerprint(standard));
+  EXPECT_EQ(find_parameter_set_by_fingerprint(parameter_fingerprint(centred)), &centred);
+  EXPECT_EQ(find_parameter_set_by_fingerprint(parameter_fingerprint(standard)), nullptr);
+  for (const ParameterSet& p : parameter_sets()) {
+    EXPECT_EQ(p.centred_modulus_switch(), p.name.ends_with("_2M128")) << p.name;
   }
 }
 

@@ -115,6 +115,22 @@ TEST(Pbs4Bit, FullTablesAtEveryPrecision) {
   full_table_sweep(find_parameter_set("PBS_4BIT"), 203, 3);
 }
 
+// The p_fail ≤ 2^-128 sets (TFHE-rs 1.4.0 values, centred modulus switch): every table entry at
+// every precision, and a circuit whose bootstrap inputs have 2-norm √17 (within their 5).
+TEST(Pbs2M128, TwoBitFullTablesAtEveryPrecision) {
+  full_table_sweep(find_parameter_set("PBS_2BIT_2M128"), 204, 2);
+}
+
+TEST(Pbs2M128, FourBitFullTablesAtEveryPrecision) {
+  full_table_sweep(find_parameter_set("PBS_4BIT_2M128"), 205, 2);
+}
+
+void two_level_circuit(const ParameterSet& p, std::uint64_t seed);
+
+TEST(Pbs2M128, FourBitCircuit) {
+  two_level_circuit(find_parameter_set("PBS_4BIT_2M128"), 206);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Multi-LUT: F functions from one blind rotation.
 
@@ -484,6 +500,21 @@ std::vector<std::uint64_t> spread_inputs(unsigned bits, std::size_t count) {
 TEST(PbsLarge, Pbs6BitFullTables) {
   const ParameterSet& p = find_parameter_set("PBS_6BIT");
   const std::uint64_t seed = 241;
+  LUTFHE_TRACE_SEED(seed);
+  KeyBundle& keys = keys_for(p, seed);
+  auto rng = EncryptionRandomness::from_seed(test_seed(seed + 1));
+  TestRng data(seed + 2);
+  Scratch scratch = keys.server.make_scratch();
+  const std::vector<std::uint64_t> inputs = spread_inputs(6, testing::large_samples(64));
+  for (int t = 0; t < 2; ++t) {
+    const std::vector<std::uint64_t> table = random_table(data, 6, 6);
+    EXPECT_EQ(check_table(keys, 6, 6, table, inputs, rng, scratch), 0u) << "table " << t;
+  }
+}
+
+TEST(PbsLarge, Pbs6Bit2M128FullTables) {
+  const ParameterSet& p = find_parameter_set("PBS_6BIT_2M128");
+  const std::uint64_t seed = 243;
   LUTFHE_TRACE_SEED(seed);
   KeyBundle& keys = keys_for(p, seed);
   auto rng = EncryptionRandomness::from_seed(test_seed(seed + 1));

@@ -2,13 +2,17 @@
 // ring size the parameter table uses, and round_to_torus at its edges.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/polynomial.hpp"
+#include "fft/fourier_matrix.hpp"
 #include "fft/negacyclic_fft.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -293,6 +297,81 @@ TEST_P(FftSizes, WorkBufferAndFusedEntryPointsMatchTheSimpleOnes) {
           << count << " blocks, index " << i;
     }
   }
+}
+
+TEST_P(FftSizes, BatchedTransformsAndTheFourierMatrixMatchOneAtATime) {
+  // The external product's path: howmany-batched forward and backward transforms, and the
+  // Fourier-matrix multiply against row-by-row blocked multiply-adds on row-major data.
+  const std::size_t n = GetParam();
+  const std::size_t half = n / 2;
+  const std::uint64_t seed = 8600 + n;
+  LUTFHE_TRACE_SEED(seed);
+  TestRng rng(seed);
+  const NegacyclicFft& fft = NegacyclicFft::for_size(n);
+  for (std::size_t count : {1U, 2U, 3U, 6U, 10U}) {
+    SCOPED_TRACE(std::to_string(count) + " transforms");
+    AlignedVector<Complex> in(count * half), copy(count * half), batched(count * half),
+        single(half), one(half);
+    for (auto& v : in) v = Complex(rng.normal() * 0x1p20, rng.normal() * 0x1p20);
+    copy = in;
+    fft.forward_twisted_batch(batched, copy, count);
+    double scale = 0.0;
+    for (std::size_t b = 0; b < count; ++b) {
+      std::copy(in.begin() + static_cast<std::ptrdiff_t>(b * half),
+                in.begin() + static_cast<std::ptrdiff_t>((b + 1) * half), one.begin());
+      fft.forward_twisted(single, one);
+      for (std::size_t j = 0; j < half; ++j) scale = std::max(scale, std::abs(single[j]));
+      for (std::size_t j = 0; j < half; ++j) {
+        ASSERT_LE(std::abs(batched[b * half + j] - single[j]), 1e-12 * scale)
+            << "block " << b << ", j=" << j;
+      }
+    }
+    // Backward: integer polynomials (exact through either path) into a random accumulator.
+    std::vector<std::int64_t> poly(count * n);
+    for (auto& v : poly) v = rng.signed_bits(30);
+    AlignedVector<Complex> spectra(count * half), work(count * half);
+    for (std::size_t c = 0; c < count; ++c) {
+      fft.forward_i64(std::span<Complex>(spectra).subspan(c * half, half),
+                      std::span<const std::int64_t>(poly).subspan(c * n, n));
+    }
+    std::vector<Torus> base = rng.torus_vector(count * n), out = base;
+    fft.backward_add_torus_batch(out, spectra, work, count);
+    for (std::size_t t = 0; t < count * n; ++t) {
+      ASSERT_EQ(out[t], base[t] + static_cast<Torus>(poly[t])) << "t=" << t;
+    }
+  }
+  EXPECT_THROW(fft.forward_twisted_batch(std::span<Complex>(), std::span<Complex>(), 2),
+               std::invalid_argument);
+
+  // x (rows polynomials) times a rows × cols matrix, for the shapes (k+1)·l × (k+1) of the sets.
+  for (const auto& [rows, cols] :
+       {std::pair<std::size_t, std::size_t>{1, 1}, {6, 2}, {8, 4}, {10, 5}, {4, 2}, {7, 6}}) {
+    SCOPED_TRACE(std::to_string(rows) + "x" + std::to_string(cols));
+    AlignedVector<Complex> x(rows * half), row_major(rows * cols * half),
+        matrix(rows * cols * half), acc(cols * half), reference(cols * half, Complex{});
+    for (auto& v : x) v = Complex(rng.normal(), rng.normal());
+    for (auto& v : row_major) v = Complex(rng.normal(), rng.normal());
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < cols; ++c) {
+        const auto poly = std::span<const Complex>(row_major).subspan((r * cols + c) * half, half);
+        fourier_matrix_store(matrix, poly, r, c, rows, cols);
+        for (std::size_t j = 0; j < half; ++j) {
+          ASSERT_EQ(matrix[fourier_matrix_index(r, c, j, rows, cols, half)], poly[j]);
+        }
+      }
+      fourier_multiply_add_blocks(
+          reference, std::span<const Complex>(x).subspan(r * half, half),
+          std::span<const Complex>(row_major).subspan(r * cols * half, cols * half), cols);
+    }
+    for (auto& v : acc) v = Complex(1e9, -1e9);  // overwritten, not added to
+    fourier_matrix_multiply(acc, x, matrix, rows, cols);
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      ASSERT_LE(std::abs(acc[i] - reference[i]), 1e-12 * static_cast<double>(rows) * 8.0)
+          << "index " << i;
+    }
+  }
+  AlignedVector<Complex> small(half);
+  EXPECT_THROW(fourier_matrix_multiply(small, small, small, 2, 1), std::invalid_argument);
 }
 
 INSTANTIATE_TEST_SUITE_P(RingSizes, FftSizes, ::testing::Values(512, 1024, 2048, 4096, 8192),
