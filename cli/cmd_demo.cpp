@@ -71,6 +71,12 @@ struct DemoOptions {
   // agreement with the clear model stays ≥ 99% with the noise model's errors injected.
   std::string rounding = "approximate";
   unsigned rounding_bits = 0;
+  // Calibrated lookup ranges without headroom by default: the hidden accumulators of the 8,000
+  // calibration digits span 10 bits where the worst case of 2-bit pixels spans 12, and each
+  // bit a table must read doubles N (r = 6 at N = 4096 instead of r = 7 at N = 8192). A digit
+  // whose accumulator leaves the calibrated range wraps, the same in simulate and execute.
+  std::string ranges = "calibrated";
+  unsigned headroom = 0;
   // Training, when no model is given and none is cached.
   unsigned hidden = 128;
   unsigned weight_bits = 3;
@@ -78,7 +84,7 @@ struct DemoOptions {
   unsigned input_bits = 2;
   unsigned epochs = 0;  // 0: the trainer's default
   std::uint64_t seed = 1;
-  bool retrain = false;
+  bool train = false;  // train from scratch even when the committed or a cached model fits
   bool draw = true;
   bool json = false;
   bool serve = false;  // through a local `lutfhe serve` over HTTP (cli/demo_service.hpp)
@@ -206,6 +212,22 @@ std::string model_tag(const DemoOptions& o) {
   return s.str();
 }
 
+// The committed default model (examples/mnist/model/): trained once with the default options
+// below and kept as bytes, because training with the same seed gives a different model on
+// another CPU (-march=native lets the float products vectorize and contract differently, so
+// rounding differs and SGD drifts). Loading it makes the compile decision, the accuracy and the
+// timings the same on every machine.
+constexpr const char* kDefaultModelName = "mnist-h128-w3-a3-i2.json";
+
+bool default_training_options(const DemoOptions& o) {
+  return o.dataset == "mnist" && o.hidden == 128 && o.weight_bits == 3 && o.act_bits == 3 &&
+         o.input_bits == 2 && o.epochs == 0 && o.seed == 1;
+}
+
+fs::path committed_model_path() {
+  return fs::path(LUTFHE_SOURCE_DIR) / "examples" / "mnist" / "model" / kDefaultModelName;
+}
+
 DemoModel obtain_model(const DemoOptions& o, const models::ImageDataset& train,
                        const models::ImageDataset& test) {
   if (!o.model.empty()) {
@@ -213,8 +235,19 @@ DemoModel obtain_model(const DemoOptions& o, const models::ImageDataset& train,
     m.float_accuracy = recorded_float_accuracy(o.model);
     return m;
   }
+  if (!o.train && default_training_options(o)) {
+    const fs::path committed = committed_model_path();
+    if (fs::exists(committed)) {
+      DemoModel m{models::load_model(committed), committed, std::nullopt,
+                  "committed default model, the same on every machine; --train trains anew"};
+      m.float_accuracy = recorded_float_accuracy(committed);
+      return m;
+    }
+    std::cerr << "lutfhe demo: " << committed.string()
+              << " not found (not run from the source tree?); training instead\n";
+  }
   const fs::path cached = fs::path(o.dir) / "model" / (model_tag(o) + ".json");
-  if (fs::exists(cached) && !o.retrain) {
+  if (fs::exists(cached) && !o.train) {
     DemoModel m{models::load_model(cached), cached, std::nullopt, "cached"};
     m.float_accuracy = recorded_float_accuracy(cached);
     return m;
@@ -334,6 +367,12 @@ int run_demo(const DemoOptions& o) {
     throw UsageError("--rounding " + o.rounding + ": use exact or approximate");
   }
   if (o.rounding_bits) copt.rounding_bits = o.rounding_bits;
+  if (o.ranges == "calibrated") {
+    copt.range_mode = compiler::RangeMode::kCalibrated;
+    copt.headroom_bits = o.headroom;
+  } else if (o.ranges != "sound") {
+    throw UsageError("--ranges " + o.ranges + ": use calibrated or sound");
+  }
   // Tables narrower than 4 bits cannot separate 3-bit activations from the rest of the
   // accumulator range; wider than 7 bits no 128-bit set is affordable.
   copt.min_rounding_bits = 4;
@@ -349,8 +388,8 @@ int run_demo(const DemoOptions& o) {
   const ParameterSet& params = spec.params;
   const bool approximate = copt.rounding_mode == compiler::RoundingMode::kApproximate;
   out << "compile: " << params.name << ", " << (approximate ? "approximate" : "exact")
-      << " rounding to r = " << compiled.report.rounding_bits << " bits, "
-      << compiled.report.bootstraps << " bootstraps per image, circuit p_fail 2^"
+      << " rounding to r = " << compiled.report.rounding_bits << " bits, " << o.ranges
+      << " ranges, " << compiled.report.bootstraps << " bootstraps per image, circuit p_fail 2^"
       << json_number(compiled.report.log2_circuit_pfail, 6) << " ("
       << json_number(seconds_since(t0), 6) << " s; report in "
       << (fs::path(o.dir) / o.dataset / "compile_report.txt").string() << ")\n";
@@ -525,7 +564,7 @@ int run_demo(const DemoOptions& o) {
         << ",\"simulate_accuracy_all\":" << json_number(sim_accuracy_all, 6)
         << ",\"noisy_simulate_accuracy_all\":" << json_number(noisy_accuracy_all, 6)
         << ",\"clear_accuracy_all\":" << json_number(clear_accuracy_all, 6) << ",\"params\":\""
-        << params.name << "\",\"rounding\":\"" << o.rounding
+        << params.name << "\",\"ranges\":\"" << o.ranges << "\",\"rounding\":\"" << o.rounding
         << "\",\"rounding_bits\":" << compiled.report.rounding_bits << "}\n";
   }
   return kExitOk;
@@ -545,7 +584,8 @@ void add_demo_command(CLI::App& app, Action& action) {
   cmd->add_option("--data", o->data,
                   "Dataset directory (IDX files; default data/mnist, fetched when missing)");
   cmd->add_option("--dir", o->dir, "Working directory for model/, client/ and server/");
-  cmd->add_option("--model", o->model, "Use this model file instead of training");
+  cmd->add_option("--model", o->model,
+                  "Use this model file (default: the committed examples/mnist/model one)");
   cmd->add_option("--count", o->count, "Encrypted test images (default 10)");
   add_threads_option(cmd, o->threads, "Server threads");
   cmd->add_option("--single-thread-images", o->single_thread_images,
@@ -556,13 +596,21 @@ void add_demo_command(CLI::App& app, Action& action) {
   cmd->add_option("--rounding", o->rounding,
                   "approximate (default: one bootstrap per lookup) or exact (4-5 per lookup)");
   cmd->add_option("--rounding-bits", o->rounding_bits, "Most bits a table reads");
+  cmd->add_option("--ranges", o->ranges,
+                  "calibrated (default: lookup ranges of the calibration digits, wider inputs "
+                  "wrap) or sound (worst case: every input gives the clear model's result)");
+  cmd->add_option("--headroom", o->headroom,
+                  "With --ranges calibrated: widen the ranges by 2^BITS (default 0)")
+      ->check(CLI::Range(0u, 8u));
   cmd->add_option("--hidden", o->hidden, "Training: hidden units (default 128)");
   cmd->add_option("--weight-bits", o->weight_bits, "Training: weight bits (default 3)");
   cmd->add_option("--act-bits", o->act_bits, "Training: activation bits (default 3)");
   cmd->add_option("--input-bits", o->input_bits, "Training: input bits (default 2)");
   cmd->add_option("--epochs", o->epochs, "Training: epochs (default: the trainer's)");
   cmd->add_option("--seed", o->seed, "Training seed (default 1)");
-  cmd->add_flag("--retrain", o->retrain, "Train even when a cached model exists");
+  cmd->add_flag("--train", o->train,
+                "Train from scratch (with the training options below) instead of loading the "
+                "committed or a cached model");
   cmd->add_flag("!--no-draw", o->draw, "Do not draw the images");
   cmd->add_flag("--json", o->json, "Print the summary as one JSON object on the last line");
   cmd->add_flag("--serve", o->serve,

@@ -13,6 +13,7 @@
 #include "cli/progress.hpp"
 #include "compiler/artifacts.hpp"
 #include "compiler/client.hpp"
+#include "compiler/cost_model.hpp"
 #include "compiler/server.hpp"
 #include "core/ciphertext_files.hpp"
 #include "core/client_key_file.hpp"
@@ -66,12 +67,19 @@ int run_server(const RunCommand& c) {
   bar.finish();
   save_ciphertexts(c.out, out, false);
   if (!c.quiet) {
+    const double per_sample_ms =
+        1000.0 * seconds / static_cast<double>(std::max<std::size_t>(samples, 1));
+    // The compile report's cost model, spread over the threads (a batch runs T samples side
+    // by side; the linear operations are not counted).
+    const double estimate_ms = compiler::estimate_ks_pbs_ms(circuit.params) *
+                               static_cast<double>(compiler::bootstrap_count(circuit)) /
+                               server.threads();
     std::fprintf(stderr,
                  "lutfhe: key loaded in %.3f s; %zu samples, %zu bootstraps, evaluated in %.3f s "
-                 "(%.1f ms per sample, %d threads)\n",
-                 key_seconds, samples, server.stats().bootstraps, seconds,
-                 1000.0 * seconds / static_cast<double>(std::max<std::size_t>(samples, 1)),
-                 server.threads());
+                 "(%.1f ms per sample, %d threads; cost model %.1f ms, measured/estimate %.2f)\n",
+                 key_seconds, samples, server.stats().bootstraps, seconds, per_sample_ms,
+                 server.threads(), estimate_ms,
+                 estimate_ms > 0 ? per_sample_ms / estimate_ms : 0.0);
   }
   return kExitOk;
 }

@@ -20,6 +20,8 @@ void add_gate_command(CLI::App& app, Action& action);     // cmd_server.cpp
 void add_info_command(CLI::App& app, Action& action);     // cmd_info.cpp
 void add_bench_command(CLI::App& app, Action& action);    // cmd_bench.cpp
 void add_train_command(CLI::App& app, Action& action);    // cmd_train.cpp
+// cmd_train_encrypted*.cpp: compile, simulate, encrypt, run, decrypt, report
+void add_train_encrypted_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);     // cmd_demo.cpp
 void add_noise_command(CLI::App& app, Action& action);    // cmd_noise.cpp
 void add_serve_commands(CLI::App& app, Action& action);   // cmd_serve.cpp: serve, worker, token

@@ -47,6 +47,7 @@ int run(int argc, char** argv) {
   add_info_command(app, action);
   add_bench_command(app, action);
   add_train_command(app, action);
+  add_train_encrypted_command(app, action);
   add_compile_command(app, action);
   add_run_command(app, action);
   add_predict_command(app, action);

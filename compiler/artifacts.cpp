@@ -264,24 +264,30 @@ ParameterSet parameters_from_spec(const std::filesystem::path& spec_path) {
 }
 
 void save_server_circuit(const std::filesystem::path& path, const CompiledCircuit& compiled) {
-  write_object_file(path, header_for(ObjectKind::kServerCircuit, compiled.params), false,
-                    [&](std::ostream& os) {
-                      OutArchive ar(os);
-                      ar(kArtifactVersion);
-                      payload::put_params(ar, compiled.params);
-                      ar(static_cast<std::uint32_t>(compiled.rounding_bits));
-                      ar(static_cast<std::uint8_t>(compiled.rounding_mode));
-                      const auto& nodes = compiled.circuit.nodes();
-                      ar(static_cast<std::uint64_t>(nodes.size()));
-                      for (std::size_t i = 0; i < nodes.size(); ++i) {
-                        put_node(ar, nodes[i]);
-                        ar(compiled.plans[i].range.lo, compiled.plans[i].range.hi);
-                        put_ranges(ar, compiled.plans[i].channel_ranges);  // v2
-                      }
-                      const auto& outputs = compiled.circuit.outputs();
-                      ar(static_cast<std::uint64_t>(outputs.size()));
-                      for (NodeId o : outputs) ar(static_cast<std::uint32_t>(o));
-                    });
+  write_object_file(
+      path, header_for(ObjectKind::kServerCircuit, compiled.params), false, [&](std::ostream& os) {
+        OutArchive ar(os);
+        ar(kArtifactVersion);
+        payload::put_params(ar, compiled.params);
+        ar(static_cast<std::uint32_t>(compiled.rounding_bits));
+        ar(static_cast<std::uint8_t>(compiled.rounding_mode));
+        const auto& nodes = compiled.circuit.nodes();
+        ar(static_cast<std::uint64_t>(nodes.size()));
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+          put_node(ar, nodes[i]);
+          ar(compiled.plans[i].range.lo, compiled.plans[i].range.hi);
+          put_ranges(ar, compiled.plans[i].channel_ranges);  // v2
+        }
+        const auto& outputs = compiled.circuit.outputs();
+        ar(static_cast<std::uint64_t>(outputs.size()));
+        for (NodeId o : outputs) ar(static_cast<std::uint32_t>(o));
+        // v3: loop-carried values.
+        const auto& carries = compiled.circuit.carries();
+        ar(static_cast<std::uint64_t>(carries.size()));
+        for (const Carry& c : carries) {
+          ar(static_cast<std::uint32_t>(c.output), static_cast<std::uint32_t>(c.input));
+        }
+      });
 }
 
 CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
@@ -320,6 +326,13 @@ CompiledCircuit load_server_circuit(const std::filesystem::path& path) {
     if (outputs == 0) r.fail("the circuit has no outputs");
     try {
       for (std::uint64_t i = 0; i < outputs; ++i) circuit.mark_output(r.get<std::uint32_t>());
+      if (version >= 3) {
+        const auto carries = r.count(8, "carries");
+        for (std::uint64_t i = 0; i < carries; ++i) {
+          const auto output = r.get<std::uint32_t>();
+          circuit.carry(output, r.get<std::uint32_t>());
+        }
+      }
       // The whole circuit, its work budget included, before anything is planned.
       circuit.validate();
       for (NodeId id = 0; id < circuit.size(); ++id) {

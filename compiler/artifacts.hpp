@@ -21,8 +21,10 @@ namespace lutfhe::compiler {
 
 // Version 2 added the client spec's needs_bootstrapping (version 1 files are read as needing a
 // bootstrapping key, which they were given) and the server circuit's per-channel rounding
-// (round bits per channel of a lookup, the ranges of its input's channels).
-inline constexpr std::uint32_t kArtifactVersion = 2;
+// (round bits per channel of a lookup, the ranges of its input's channels). Version 3 added the
+// server circuit's loop-carried values (Carry: output → input of the next evaluation, for
+// training steps); version 1 and 2 circuits are read as carrying nothing, which they did not.
+inline constexpr std::uint32_t kArtifactVersion = 3;
 
 void save_client_spec(const std::filesystem::path& path, const ClientSpec& spec);
 ClientSpec load_client_spec(const std::filesystem::path& path);

@@ -64,6 +64,15 @@ std::vector<Tensor> evaluate_all(const Circuit& circuit, const Sample& inputs,
         }
         break;
       }
+      case OpKind::kMul: {
+        const Tensor& x = values[n.inputs[0]];
+        const Tensor& y = values[n.inputs[1]];
+        out.resize(count);
+        for (std::size_t e = 0; e < count; ++e) {
+          out[e] = checked(static_cast<Int128>(x[e]) * y[e], circuit, id);
+        }
+        break;
+      }
       case OpKind::kRound: {
         const Tensor& x = values[n.inputs[0]];
         out.resize(count);

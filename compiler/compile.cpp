@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "compiler/fhe_plan.hpp"
+#include "compiler/products.hpp"
 #include "compiler/range_analysis.hpp"
 #include "compiler/simulate.hpp"
 #include "core/errors.hpp"
@@ -184,12 +185,16 @@ Circuit materialize_tables(const Circuit& rounded, std::span<const NodePlan> pla
     out.append(std::move(n));
   }
   for (NodeId o : rounded.outputs()) out.mark_output(o);
+  for (const Carry& c : rounded.carries()) out.carry(c.output, c.input);
   return out;
 }
 
-CompileResult compile(const Circuit& model, std::span<const Sample> calibration,
+CompileResult compile(const Circuit& source, std::span<const Sample> calibration,
                       const CompileOptions& options) {
-  model.validate();
+  source.validate();
+  // Encrypted products become lookups first (products.hpp): exact on integers, so the lowered
+  // circuit is the same model for the clear evaluator.
+  const Circuit model = lower_products(source);
   if (model.outputs().empty()) throw InvalidArgument("the circuit has no outputs");
   for (const Node& n : model.nodes()) {
     if (n.op == OpKind::kLookup && n.round_bits != 0) {

@@ -71,6 +71,21 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     plan.plans[i].live = live[i];
     plan.plans[i].range = ranges[i];
+    if (nodes[i].op == OpKind::kMul) {
+      throw InvalidArgument(describe(circuit, static_cast<NodeId>(i)) +
+                            ": encrypted products must be lowered to lookups first "
+                            "(lower_products; compile does it)");
+    }
+  }
+  for (const Carry& c : circuit.carries()) {
+    const Range& declared = nodes[c.input].declared_range;
+    if (ranges[c.output].lo < declared.lo || ranges[c.output].hi > declared.hi) {
+      throw InvalidArgument("carry from " + describe(circuit, c.output) + ": its range [" +
+                            std::to_string(ranges[c.output].lo) + ", " +
+                            std::to_string(ranges[c.output].hi) + "] leaves the range [" +
+                            std::to_string(declared.lo) + ", " + std::to_string(declared.hi) +
+                            "] of " + describe(circuit, c.input));
+    }
   }
 
   // Lookup and round recipes (they fix the scale their input must have).
@@ -122,38 +137,54 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
   }
 
   // Scales, from the outputs backwards: each node takes the finest scale any consumer needs.
-  std::vector<int> required(nodes.size(), kUnconstrained);
-  for (NodeId o : circuit.outputs()) {
-    required[o] = std::min(required[o], 64 - static_cast<int>(width_of(ranges[o])));
-  }
-  for (std::size_t idx = nodes.size(); idx-- > 0;) {
-    const auto i = static_cast<NodeId>(idx);
-    if (!live[i]) continue;
-    const Node& n = nodes[i];
-    NodePlan& p = plan.plans[i];
-    if (required[i] == kUnconstrained) required[i] = 63 - static_cast<int>(width_of(ranges[i]));
-    if (n.op == OpKind::kRound) {
-      // The round's output scale is 2^(63 − q): raise q when a consumer needs a finer scale.
-      LookupPlan& lp = p.lookup;
-      const int q = std::max(static_cast<int>(lp.table_bits), 63 - required[i]);
-      if (q > 62) throw InvalidArgument(describe(circuit, i) + ": output range is too wide");
-      lp.table_bits = static_cast<unsigned>(q);
-      p.scale_log2 = 63 - q;
-    } else {
-      p.scale_log2 = std::max(0, required[i]);
+  // A carried output and its input must share a scale: when they differ, both are capped at
+  // the coarser of the two and the pass is repeated (caps only lower scales, which every
+  // consumer accepts, so this ends).
+  std::vector<int> cap(nodes.size(), kUnconstrained);
+  for (int pass = 0;; ++pass) {
+    std::vector<int> required = cap;
+    for (NodeId o : circuit.outputs()) {
+      required[o] = std::min(required[o], 64 - static_cast<int>(width_of(ranges[o])));
     }
-    if (n.op == OpKind::kLookup || n.op == OpKind::kRound) {
-      LookupPlan& lp = p.lookup;
-      lp.width = lp.table_bits + lp.round_bits;
-      if (lp.width > 62) {
-        throw InvalidArgument(describe(circuit, i) + ": input needs " + std::to_string(lp.width) +
-                              " bits, more than the torus holds");
+    for (std::size_t idx = nodes.size(); idx-- > 0;) {
+      const auto i = static_cast<NodeId>(idx);
+      if (!live[i]) continue;
+      const Node& n = nodes[i];
+      NodePlan& p = plan.plans[i];
+      if (required[i] == kUnconstrained) required[i] = 63 - static_cast<int>(width_of(ranges[i]));
+      if (n.op == OpKind::kRound) {
+        // The round's output scale is 2^(63 − q): raise q when a consumer needs a finer scale.
+        LookupPlan& lp = p.lookup;
+        const int q = std::max(static_cast<int>(lp.table_bits), 63 - required[i]);
+        if (q > 62) throw InvalidArgument(describe(circuit, i) + ": output range is too wide");
+        lp.table_bits = static_cast<unsigned>(q);
+        p.scale_log2 = 63 - q;
+      } else {
+        p.scale_log2 = std::max(0, required[i]);
       }
-      const NodeId in = n.inputs[0];
-      required[in] = std::min(required[in], 63 - static_cast<int>(lp.width));
-    } else {
-      for (NodeId in : n.inputs) required[in] = std::min(required[in], p.scale_log2);
+      if (n.op == OpKind::kLookup || n.op == OpKind::kRound) {
+        LookupPlan& lp = p.lookup;
+        lp.width = lp.table_bits + lp.round_bits;
+        if (lp.width > 62) {
+          throw InvalidArgument(describe(circuit, i) + ": input needs " + std::to_string(lp.width) +
+                                " bits, more than the torus holds");
+        }
+        const NodeId in = n.inputs[0];
+        required[in] = std::min(required[in], 63 - static_cast<int>(lp.width));
+      } else {
+        for (NodeId in : n.inputs) required[in] = std::min(required[in], p.scale_log2);
+      }
     }
+    bool tied = true;
+    for (const Carry& c : circuit.carries()) {
+      const int s = std::min(plan.plans[c.input].scale_log2, plan.plans[c.output].scale_log2);
+      if (plan.plans[c.input].scale_log2 == s && plan.plans[c.output].scale_log2 == s) continue;
+      tied = false;
+      cap[c.input] = std::min(cap[c.input], s);
+      cap[c.output] = std::min(cap[c.output], s);
+    }
+    if (tied) break;
+    if (pass >= 8) throw InvalidArgument("plan_circuit: carried values found no common scale");
   }
 
   // Noise, forwards; bootstrap sites along the way.
@@ -163,7 +194,9 @@ Plan plan_circuit(const Circuit& circuit, std::span<const Range> ranges, unsigne
     NodePlan& p = plan.plans[i];
     const std::size_t count = element_count(n.shape);
     if (n.op == OpKind::kInput) {
-      p.noise = {0.0, 1.0};
+      // A carried input is a fresh encryption in the first evaluation and a bootstrap output
+      // in the next ones: a bound for both.
+      p.noise = circuit.carry_into(i) ? NoiseExpr{1.0, 1.0} : NoiseExpr{0.0, 1.0};
     } else if (is_linear(n.op)) {
       const Shape& in0 = nodes[n.inputs[0]].shape;
       NoiseExpr worst;

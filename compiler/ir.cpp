@@ -129,12 +129,15 @@ std::string_view op_name(OpKind op) {
       return "lookup";
     case OpKind::kRound:
       return "round";
+    case OpKind::kMul:
+      return "mul";
   }
   return "unknown";
 }
 
 bool is_linear(OpKind op) {
-  return op != OpKind::kInput && op != OpKind::kLookup && op != OpKind::kRound;
+  return op != OpKind::kInput && op != OpKind::kLookup && op != OpKind::kRound &&
+         op != OpKind::kMul;
 }
 
 Shape conv2d_output_shape(const Shape& in, std::size_t out_channels, const Conv2dAttributes& a) {
@@ -321,6 +324,39 @@ NodeId Circuit::round(NodeId x, unsigned bits, std::string name) {
   return append(std::move(n));
 }
 
+NodeId Circuit::mul(NodeId x, NodeId y, std::string name) {
+  Node n;
+  n.op = OpKind::kMul;
+  n.inputs = {x, y};
+  n.shape = node(x).shape;
+  n.name = std::move(name);
+  return append(std::move(n));
+}
+
+void Circuit::carry(NodeId output, NodeId input) {
+  const Node& out = node(output);
+  const Node& in = node(input);
+  const std::string where =
+      "carry from " + describe(*this, output) + " to " + describe(*this, input) + ": ";
+  require(output < is_output_.size() && is_output_[output], where + "not an output");
+  require(out.op == OpKind::kLookup,
+          where + "a carried output must be a lookup (a bootstrap output, whose noise is known)");
+  require(in.op == OpKind::kInput, where + "not an input");
+  require(out.shape == in.shape,
+          where + "shapes " + to_string(out.shape) + " and " + to_string(in.shape) + " differ");
+  for (const Carry& c : carries_) {
+    require(c.output != output && c.input != input, where + "already carried");
+  }
+  carries_.push_back({output, input});
+}
+
+const Carry* Circuit::carry_into(NodeId id) const {
+  for (const Carry& c : carries_) {
+    if (c.input == id) return &c;
+  }
+  return nullptr;
+}
+
 void Circuit::mark_output(NodeId x) {
   node(x);
   if (is_output_.size() <= x) is_output_.resize(nodes_.size(), false);
@@ -359,7 +395,7 @@ void Circuit::validate_node(NodeId id) const {
     }
     std::size_t arity = 1;
     if (n.op == OpKind::kInput) arity = 0;
-    if (n.op == OpKind::kAdd || n.op == OpKind::kSub) arity = 2;
+    if (n.op == OpKind::kAdd || n.op == OpKind::kSub || n.op == OpKind::kMul) arity = 2;
     require(n.inputs.size() == arity, where + "takes " + std::to_string(arity) + " inputs, has " +
                                           std::to_string(n.inputs.size()));
     require(!n.shape.empty() && checked_count(n.shape) >= 1,
@@ -377,6 +413,7 @@ void Circuit::validate_node(NodeId id) const {
         break;
       case OpKind::kAdd:
       case OpKind::kSub:
+      case OpKind::kMul:
         require(*in0 == nodes_[n.inputs[1]].shape && n.shape == *in0,
                 where + "shapes " + to_string(*in0) + " and " +
                     to_string(nodes_[n.inputs[1]].shape) + " differ");
@@ -468,6 +505,7 @@ std::size_t linear_term_count(const Node& n, const Shape& in0) {
     case OpKind::kInput:
     case OpKind::kLookup:
     case OpKind::kRound:
+    case OpKind::kMul:
       return 0;
   }
   return checked_mul(numel, per_element);

@@ -9,6 +9,8 @@
 //
 // Semantics, all exact on integers (the clear evaluator implements them; see README.md):
 //   round_k(x)       = floor((x + 2^(k−1)) / 2^k)            (round half up; k ≥ 1)
+//   mul(x, y)        = x·y element by element (both encrypted; lowered to two lookups by
+//                      lower_products before planning, compiler/products.hpp)
 //   lookup(x, f, k)  = f(2^k · round_k(x))  when k ≥ 1, f(x) when k = 0
 //                      (per channel c, k_c = channel_round_bits[c] when the compiler set them)
 // A lookup's round_bits is chosen by the compiler (the model's own lookups have k = 0, which
@@ -88,11 +90,23 @@ enum class OpKind : std::uint8_t {
   kSumPool = 7,
   kLookup = 8,
   kRound = 9,
+  kMul = 10,
 };
-inline constexpr std::uint8_t kLastOpKind = 9;
+inline constexpr std::uint8_t kLastOpKind = 10;
 std::string_view op_name(OpKind op);
-// Every op but input, lookup and round: evaluated on ciphertexts without bootstrapping.
+// Every op but input, lookup, round and mul: evaluated on ciphertexts without bootstrapping.
 bool is_linear(OpKind op);
+
+// A loop-carried value: after an evaluation, output node `output` is fed unchanged (the same
+// ciphertexts, no decryption) to input node `input` of the next evaluation, as the new weights
+// of a training step are. The planner gives both the same torus scale, checks that the
+// output's range lies within the input's declared range, and gives the input the noise of a
+// bootstrap output as well as that of a fresh encryption (the output must be a lookup).
+struct Carry {
+  NodeId output = 0;
+  NodeId input = 0;
+  friend bool operator==(const Carry&, const Carry&) = default;
+};
 
 struct Conv2dAttributes {
   std::size_t kernel_h = 1;
@@ -160,7 +174,16 @@ class Circuit {
   // One function per channel (shape[0] of x).
   NodeId lookup(NodeId x, std::vector<LookupFunction> per_channel, std::string name = {});
   NodeId round(NodeId x, unsigned bits, std::string name = {});
+  // x·y element by element, both encrypted, of the same shape.
+  NodeId mul(NodeId x, NodeId y, std::string name = {});
   void mark_output(NodeId x);
+  // Declares that output `output` feeds input `input` of the next evaluation (Carry). Both
+  // must exist: `output` marked as an output and a lookup, `input` an input of the same shape,
+  // each in at most one carry.
+  void carry(NodeId output, NodeId input);
+  const std::vector<Carry>& carries() const { return carries_; }
+  // The carry whose input is `id`, if any.
+  const Carry* carry_into(NodeId id) const;
 
   const std::vector<Node>& nodes() const { return nodes_; }
   const Node& node(NodeId id) const;
@@ -183,6 +206,7 @@ class Circuit {
   NodeId push(Node node);
   std::vector<Node> nodes_;
   std::vector<NodeId> outputs_;
+  std::vector<Carry> carries_;
   std::vector<bool> is_output_;  // by node id (grown as outputs are marked)
 };
 

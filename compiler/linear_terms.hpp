@@ -82,6 +82,7 @@ std::int64_t for_each_linear_term(const Node& n, const Shape& in0, std::size_t e
     case OpKind::kInput:
     case OpKind::kLookup:
     case OpKind::kRound:
+    case OpKind::kMul:
       break;
   }
   return 0;

@@ -55,6 +55,18 @@ std::vector<Range> compute_channel_ranges(const Circuit& circuit, RoundingSemant
       }
       break;
     }
+    case OpKind::kMul: {
+      // Same shape, so channel c of the product reads channel c of both factors.
+      const auto& a = r.channel[n.inputs[0]];
+      const auto& b = r.channel[n.inputs[1]];
+      for (std::size_t c = 0; c < channels; ++c) {
+        const Int128 corners[4] = {Int128{a[c].lo} * b[c].lo, Int128{a[c].lo} * b[c].hi,
+                                   Int128{a[c].hi} * b[c].lo, Int128{a[c].hi} * b[c].hi};
+        out[c] = {bound(*std::min_element(corners, corners + 4), circuit, id),
+                  bound(*std::max_element(corners, corners + 4), circuit, id)};
+      }
+      break;
+    }
     case OpKind::kLookup: {
       const auto& in = r.channel[n.inputs[0]];
       const bool compiled = semantics == RoundingSemantics::kCompiled;

@@ -1,5 +1,8 @@
 #include "compiler/server.hpp"
 
+#include <atomic>
+#include <mutex>
+
 #include "core/errors.hpp"
 #include "core/parallel.hpp"
 
@@ -33,12 +36,41 @@ CiphertextBatch CircuitServer::evaluate(CiphertextBatch inputs, const ProgressCa
                    key_.key_id());
   auto samples = split_batch(node_shapes(compiled_.circuit, compiled_.circuit.inputs()),
                              std::move(inputs.ciphertexts), "ciphertext batch");
-  CiphertextBatch out{compiled_.params, inputs.key_id, inputs.encoding, {}, std::nullopt};
-  out.ciphertexts.reserve(samples.size() * output_values_);
-  for (std::size_t s = 0; s < samples.size(); ++s) {
-    append_sample(out.ciphertexts, evaluator_.run(std::move(samples[s])));
-    if (progress) progress(s + 1, samples.size());
+  const std::size_t n = samples.size();
+  const auto team = static_cast<std::size_t>(threads_);
+  // Samples evaluated side by side, one thread each: a whole number of rounds of T samples.
+  const std::size_t side_by_side = team > 1 ? n / team * team : 0;
+  std::vector<EncryptedTensors> results(n);
+  std::mutex progress_mutex;
+  std::size_t done = 0;
+  const auto report = [&] {
+    if (!progress) return;
+    std::lock_guard lock(progress_mutex);
+    progress(++done, n);
+  };
+  if (side_by_side > 0) {
+    while (sample_evaluators_.size() < team) {
+      sample_evaluators_.push_back(std::make_unique<ServerEvaluator>(compiled_, key_, 1));
+    }
+    std::atomic<std::size_t> next{0};
+    parallel_region(threads_, [&](int thread, int) {
+      ServerEvaluator& evaluator = *sample_evaluators_[static_cast<std::size_t>(thread)];
+      for (std::size_t s = next++; s < side_by_side; s = next++) {
+        results[s] = evaluator.run(std::move(samples[s]));
+        report();
+      }
+    });
   }
+  for (std::size_t s = side_by_side; s < n; ++s) {
+    results[s] = evaluator_.run(std::move(samples[s]));
+    report();
+  }
+  stats_.bootstraps = evaluator_.stats().bootstraps;
+  for (const auto& e : sample_evaluators_) stats_.bootstraps += e->stats().bootstraps;
+
+  CiphertextBatch out{compiled_.params, inputs.key_id, inputs.encoding, {}, std::nullopt};
+  out.ciphertexts.reserve(n * output_values_);
+  for (auto& r : results) append_sample(out.ciphertexts, std::move(r));
   return out;
 }
 

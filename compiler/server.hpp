@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <vector>
 
 #include "compiler/compiled_circuit.hpp"
 #include "compiler/execute.hpp"
@@ -30,18 +32,27 @@ class CircuitServer {
 
   // Checks the batch (parameters and key id those of the server key, a whole number of
   // samples), evaluates every sample and returns the results in the same order, under the
-  // same key. `progress` is called with (samples done, samples).
+  // same key. `progress` is called with (samples done, samples), from one thread at a time.
+  //
+  // With T threads and at least T samples, T samples are evaluated at once, one thread each:
+  // the linear layers and small lookup layers of one sample cannot keep T threads busy, T
+  // samples can. The remainder (fewer than T samples) is evaluated one sample at a time with
+  // the lookups of each layer spread over the T threads. The results do not depend on the
+  // order: evaluation is deterministic, so they are the same bytes with any thread count.
   CiphertextBatch evaluate(CiphertextBatch inputs, const ProgressCallback& progress = {});
 
   // Bootstraps performed so far.
-  const RunStats& stats() const { return evaluator_.stats(); }
+  const RunStats& stats() const { return stats_; }
   // The OpenMP team size evaluations use.
   int threads() const { return threads_; }
 
  private:
   const CompiledCircuit& compiled_;
   const ServerKey& key_;
-  ServerEvaluator evaluator_;
+  ServerEvaluator evaluator_;  // one sample at a time, lookups over all threads
+  // One single-thread evaluator per thread, made on the first batch of at least T samples.
+  std::vector<std::unique_ptr<ServerEvaluator>> sample_evaluators_;
+  RunStats stats_;
   std::size_t input_values_;
   std::size_t output_values_;
   int threads_;

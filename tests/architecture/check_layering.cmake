@@ -49,10 +49,12 @@ endforeach()
 set(server_headers core/server_key.hpp core/evaluation_key.hpp core/evaluation_key_file.hpp
     core/pbs.hpp core/gates.hpp core/ciphertext_files.hpp core/lookup_table_file.hpp
     core/lwe.hpp core/keyswitch.hpp core/blind_rotate.hpp compiler/execute.hpp
-    compiler/server.hpp compiler/artifacts.hpp compiler/client_spec.hpp)
+    compiler/server.hpp compiler/artifacts.hpp compiler/client_spec.hpp
+    models/training_server.hpp models/encrypted_training.hpp)
 set(client_headers core/client_key.hpp core/entities/secret_keys.hpp core/lwe_encryption.hpp
     core/keyswitch_key_generation.hpp core/bootstrap_key_generation.hpp core/glwe.hpp
-    core/ggsw.hpp core/client_key_file.hpp core/batch_encryption.hpp compiler/client.hpp)
+    core/ggsw.hpp core/client_key_file.hpp core/batch_encryption.hpp compiler/client.hpp
+    models/training_client.hpp)
 foreach(s IN LISTS server_headers)
   closure(${s} deps)
   foreach(c IN LISTS client_headers)

@@ -13,7 +13,7 @@ file(COPY_FILE ${sample}/t10k-images-idx3-ubyte.gz ${WORK_DIR}/data/train-images
 file(COPY_FILE ${sample}/t10k-labels-idx1-ubyte.gz ${WORK_DIR}/data/train-labels-idx1-ubyte.gz)
 
 execute_process(
-  COMMAND ${LUTFHE} demo mnist --data data --dir out --hidden 12 --epochs 4 --count 3
+  COMMAND ${LUTFHE} demo mnist --data data --dir out --hidden 12 --epochs 4 --count 3 --train
           --threads 2 --rounding exact --rounding-bits 4 --single-thread-images 1 --json -q
   WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
@@ -86,3 +86,23 @@ if(NOT rc EQUAL 2 OR err MATCHES "\n")
   message(FATAL_ERROR "a missing data directory should give exit 2 and one line: ${rc} ${err}")
 endif()
 message(STATUS "demo ok: ${last}")
+# Without training options the demo loads the committed default model
+# (examples/mnist/model): the same bytes on every machine. Exact rounding to 4-bit tables keeps
+# the keys small here; the clear model must be good on these real test digits (the committed
+# model was trained on other digits of the same split).
+execute_process(
+  COMMAND ${LUTFHE} demo mnist --data data --dir out-default --count 1 --threads 2
+          --calibration 100 --rounding exact --rounding-bits 4 --single-thread-images 0
+          --no-draw --json -q
+  WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "examples/mnist/model/mnist-h128-w3-a3-i2.json \\(committed"
+   OR err MATCHES "training")
+  message(FATAL_ERROR "the default run did not load the committed model (${rc}):\n${out}\n${err}")
+endif()
+string(REGEX MATCH "[^\n]+\n?$" last "${out}")
+string(JSON clear_all GET "${last}" clear_accuracy_all)
+string(JSON agreement GET "${last}" agreement)
+if(clear_all LESS 0.93 OR NOT agreement EQUAL 1)
+  message(FATAL_ERROR "committed model: clear accuracy ${clear_all} on the sample (expected "
+                      "≥ 0.93), FHE/simulate agreement ${agreement}: ${last}")
+endif()

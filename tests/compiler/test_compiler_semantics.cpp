@@ -152,6 +152,51 @@ TEST(CompilerSemantics, ExecuteAgreesFarOutsideCalibration) {
   }
 }
 
+// A batch is evaluated side by side (one thread per sample) when it has at least as many
+// samples as threads, and the remainder one sample at a time over all threads: the result
+// ciphertexts are the same bytes with 1, 2 and 3 threads, and every bootstrap is counted.
+TEST(CompilerSemantics, BatchIsTheSameWithAnyThreadCount) {
+  TestRng rng(37);
+  RandomCircuitOptions o;
+  o.inputs = 4;
+  o.input_bits = 3;
+  o.max_weight = 3;
+  const Circuit model = random_circuit(rng, o);
+  CompileOptions options;
+  options.parameters = find_parameter_set("TOY");
+  options.rounding_bits = 3;
+  const CompileResult r = compile(model, narrow_samples(rng, model, 16), options);
+  const ClientSpec spec = make_client_spec(r.compiled);
+  const ClientKey client(spec.params, test_seed(37));
+  EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(38));
+  const ServerKey key = generate_server_key_in_process(client, keygen_rng);
+  const std::vector<Sample> samples = far_samples(rng, model, 5);  // 2 rounds of 2, then 1
+  const CiphertextBatch in = encrypt_quantized(spec, client, samples);
+  CircuitServer one(r.compiled, key, 1);
+  const CiphertextBatch expected = one.evaluate(in);
+  ASSERT_GT(one.stats().bootstraps, 0u);
+  for (int threads : {2, 3}) {
+    CircuitServer server(r.compiled, key, threads);
+    std::size_t last_done = 0;
+    const CiphertextBatch got = server.evaluate(in, [&](std::size_t done, std::size_t total) {
+      EXPECT_EQ(done, last_done + 1);
+      EXPECT_EQ(total, samples.size());
+      last_done = done;
+    });
+    EXPECT_EQ(last_done, samples.size());
+    EXPECT_EQ(server.stats().bootstraps, one.stats().bootstraps) << threads << " threads";
+    ASSERT_EQ(got.ciphertexts.size(), expected.ciphertexts.size());
+    for (std::size_t i = 0; i < got.ciphertexts.size(); ++i) {
+      ASSERT_EQ(got.ciphertexts[i], expected.ciphertexts[i]) << threads << " threads, value " << i;
+    }
+  }
+  const auto results = decrypt_results(spec, client, expected);
+  Simulator sim(r.compiled);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(results[i], sim.run(samples[i])) << "sample " << i;
+  }
+}
+
 // Per-channel ranges: a lookup with one function per channel whose channels have very different
 // accumulator widths rounds each channel by its own amount, so the narrow channels keep their
 // precision; simulate, execute and the compiled clear evaluation still agree value by value.

@@ -1,0 +1,24 @@
+// What `lutfhe train-encrypted` writes for people: the accuracy-per-batch plot (SVG) and the
+// JSON summary of a training run.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lutfhe::cli {
+
+struct AccuracySeries {
+  std::string label;             // "encrypted (decrypted copy)", "simulated"
+  std::vector<double> accuracy;  // test accuracy after batch 1, 2, ...
+};
+
+// A line chart of test accuracy (0.4 to 1) against the batch number, one polyline per series,
+// a dashed line for the float reference when given.
+std::string accuracy_svg(const std::string& title, const std::vector<AccuracySeries>& series,
+                         std::optional<double> float_accuracy);
+
+// "[0.5, 0.75, ...]"
+std::string json_array(const std::vector<double>& values, int significant = 6);
+
+}  // namespace lutfhe::cli

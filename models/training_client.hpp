@@ -1,0 +1,36 @@
+// The data owner's side of encrypted training (the secret key lives here): encrypt the
+// training batches and the initial weights under the step circuit's client spec, and decrypt
+// weights — the final model, or a copy of a checkpoint for monitoring. Decrypted weights
+// stay with the client: handing them back to the server would break IND-CPA^D (DESIGN.md §9).
+//
+// File layout (core/ciphertext_files.hpp batches): the batches file holds, for each step in
+// order, the ciphertexts of its x (B·F, sample-major) then of its y (B); the weights file the
+// F + 1 weights (bias last), at the scale the circuit carries them at.
+#pragma once
+
+#include <span>
+
+#include "compiler/client_spec.hpp"
+#include "core/ciphertext_files.hpp"
+#include "core/client_key.hpp"
+#include "core/progress.hpp"
+#include "models/encrypted_training.hpp"
+
+namespace lutfhe::models {
+
+// Checks that `spec` is a training step's (inputs x, y, weights; output weights of the same
+// shape) and returns the settings its shapes and quantization give: features, batch, x_max,
+// w_max and w_scale (the others are the circuit's business, not the client's).
+SgdSettings settings_from_spec(const compiler::ClientSpec& spec);
+
+// Masks from a fresh seed kept in the batch, so it can be saved seeded (small).
+CiphertextBatch encrypt_training_batches(const compiler::ClientSpec& spec, const ClientKey& key,
+                                         std::span<const QuantizedBatch> batches,
+                                         const ProgressCallback& progress = {});
+CiphertextBatch encrypt_weights(const compiler::ClientSpec& spec, const ClientKey& key,
+                                const compiler::Tensor& weights);
+// The integers of a weights file (output or initial: same scale and range).
+compiler::Tensor decrypt_weights(const compiler::ClientSpec& spec, const ClientKey& key,
+                                 const CiphertextBatch& weights);
+
+}  // namespace lutfhe::models
