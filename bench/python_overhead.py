@@ -6,9 +6,9 @@ results, with the same spec, keys and files. Not a test: a measurement for bench
     PYTHONPATH=build/python /usr/bin/python3 bench/python_overhead.py [--count 100] [--repeat 5]
         [--model MODEL.json] [--params NAME] [--work DIR] [--lutfhe build/cli/lutfhe] [--json]
 
-Setup (once, cached in --work): the model (default: mnist-python/owner/mnist.json of
-examples/python/mnist.py, trained by `lutfhe train mnist` when missing) compiled as the demo
-compiles it (approximate rounding to r = 6, the searched 128-bit set unless --params), keys,
+Setup (once, cached in --work): the model (default: the demo's committed model in
+examples/mnist/model; `lutfhe train mnist` writes a given path that is missing) compiled as the
+demo compiles it (approximate rounding to r = 6, the searched 128-bit set unless --params), keys,
 and the server's results for the digits (`lutfhe run`, the slow part: with the 128-bit set
 about 2 s per digit on two idle cores; `--params TOY` has the same client-side dimension
 k·N = 4096 as the demo's set, so the client's work is the same, and runs far faster).
@@ -85,7 +85,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--count", type=int, default=100)
     p.add_argument("--repeat", type=int, default=5)
-    p.add_argument("--model", default="mnist-python/owner/mnist.json")
+    p.add_argument("--model", default="examples/mnist/model/mnist-h128-w3-a3-i2.json")
     p.add_argument("--params", default="")
     p.add_argument("--work", default="bench-python")
     p.add_argument("--lutfhe", default="build/cli/lutfhe")
