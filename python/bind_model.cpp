@@ -3,6 +3,7 @@
 // `lutfhe compile`; the clear model and the simulated circuit on NumPy samples (`lutfhe predict`);
 // and the server's evaluation of a batch with an evaluation key only (`lutfhe run`).
 #include <cmath>
+#include <mutex>
 #include <optional>
 
 #include "compiler/artifacts.hpp"
@@ -189,16 +190,25 @@ class PyServer {
                         ", the circuit was compiled for " + circuit_->params.name);
     }
     const ProgressCallback cb = progress_callback(progress);
-    return {without_gil(
-        [&] { return std::make_shared<const CiphertextBatch>(server_->evaluate(*in.batch, cb)); })};
+    return {without_gil([&] {
+      // One evaluation at a time: the evaluator's scratch and statistics are not shared-safe,
+      // and Python threads may call run() on one Server while the GIL is released.
+      const std::lock_guard<std::mutex> lock(mutex_);
+      return std::make_shared<const CiphertextBatch>(server_->evaluate(*in.batch, cb));
+    })};
   }
-  std::size_t bootstraps() const { return server_->stats().bootstraps; }
+  std::size_t bootstraps() const {
+    py::gil_scoped_release release;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return server_->stats().bootstraps;
+  }
   int threads() const { return server_->threads(); }
 
  private:
   std::shared_ptr<const compiler::CompiledCircuit> circuit_;
   std::shared_ptr<const ServerKey> key_;
   std::unique_ptr<compiler::CircuitServer> server_;
+  mutable std::mutex mutex_;
 };
 
 std::shared_ptr<const ServerKey> server_key_from(const py::object& key) {

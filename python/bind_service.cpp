@@ -2,6 +2,7 @@
 // (service/client_calls.hpp), the same ones `lutfhe client` makes: models, spec, key upload,
 // submit, status, wait with a progress callback, fetch, and predict doing it all.
 #include <cstdlib>
+#include <mutex>
 
 #include "compiler/artifacts.hpp"
 #include "compiler/client.hpp"
@@ -39,13 +40,17 @@ class PyService {
   service::ServiceClient& client() { return *client_; }
 
   py::object get_json(const std::string& path) {
-    const auto answer = without_gil([&] { return client_->get(path); });
+    const auto answer = without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      return client_->get(path);
+    });
     service::ServiceClient::require(answer, 200);
     return parse_json(answer.body);
   }
 
   PyClientSpec spec(const std::string& model) {
     return {without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
       ScratchDir dir;
       service::download_client_spec(*client_, model, dir.file("client.spec"));
       return std::make_shared<const compiler::ClientSpec>(
@@ -54,13 +59,17 @@ class PyService {
   }
 
   bool has_key(const std::string& key_id) {
-    return without_gil([&] { return service::has_key(*client_, key_id); });
+    return without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      return service::has_key(*client_, key_id);
+    });
   }
 
   std::string upload_key(const std::string& model, const PyEvaluationKey& key,
                          const py::object& progress) {
     const ProgressCallback cb = progress_callback(progress);
     return without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
       if (service::has_key(*client_, to_hex(key.key->key_id))) return to_hex(key.key->key_id);
       ScratchDir dir;
       save_evaluation_key(dir.file("eval.key"), *key.key, key.key->mask_seed.has_value());
@@ -73,6 +82,7 @@ class PyService {
 
   std::string submit(const std::string& model, const PyBatch& batch, const std::string& idem) {
     return without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
       ScratchDir dir;
       save_ciphertexts(dir.file("in.ct"), *batch.batch, batch.batch->mask_seed.has_value());
       return service::submit_job(*client_, model, dir.file("in.ct"), idem);
@@ -81,6 +91,7 @@ class PyService {
 
   void wait(const std::string& job, double timeout, const py::object& progress) {
     without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
       service::wait_for_job(*client_, job, timeout, [&](const service::JobProgress& p) {
         if (progress.is_none()) return;
         py::gil_scoped_acquire gil;
@@ -97,6 +108,7 @@ class PyService {
 
   PyBatch fetch(const std::string& job) {
     return {without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
       ScratchDir dir;
       service::fetch_result(*client_, job, dir.file("out.ct"));
       return std::make_shared<const CiphertextBatch>(load_ciphertexts(dir.file("out.ct")));
@@ -104,12 +116,18 @@ class PyService {
   }
 
   void remove(const std::string& path) {
-    const auto answer = without_gil([&] { return client_->del(path); });
+    const auto answer = without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      return client_->del(path);
+    });
     service::ServiceClient::require(answer, 204);
   }
 
  private:
   std::unique_ptr<service::ServiceClient> client_;
+  // One request at a time: an HTTP client is not for concurrent use, and Python threads may
+  // share this object while the GIL is released.
+  std::mutex mutex_;
 };
 
 std::string checked_id(const std::string& id, const char* what) {

@@ -18,14 +18,14 @@ owner, client, server = (work / role for role in ("owner", "client", "server"))
 for folder in (owner, client, server):
     folder.mkdir(parents=True, exist_ok=True)
 
-# Model owner: a quantization-aware MLP (trained once by `lutfhe train`), compiled against 2000
+# Model owner: the demo's quantization-aware MLP (examples/mnist/model), compiled against 2000
 # training digits with approximate rounding (one bootstrap per hidden unit) to r = 6 bits, what
 # `lutfhe demo mnist` picks for this model; left to choose from 2000 digits, the compiler takes
 # a wider table and N = 16384, several times slower.
-if not (owner / "mnist.json").exists():
-    subprocess.run([CLI, "train", "mnist", "--data", DATA, "--out", owner / "mnist.json"], check=True)
+MODEL = os.environ.get("MODEL", "examples/mnist/model/mnist-h128-w3-a3-i2.json")
 calibration = lutfhe.load_samples(str(DATA / "train-images-idx3-ubyte.gz"), 2000)
-compiled = lutfhe.compile(str(owner / "mnist.json"), calibration, rounding="approximate", rounding_bits=6)
+compiled = lutfhe.compile(MODEL, calibration, rounding="approximate", rounding_bits=6)
+compiled.save(str(owner))  # client.spec, server.circuit, compile_report.txt: what gets published
 compiled.spec.save(str(client / "client.spec"))
 compiled.circuit.save(str(server / "server.circuit"))
 

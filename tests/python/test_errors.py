@@ -120,3 +120,18 @@ def test_service_errors_carry_status():
     assert e.value.status == 0
     with pytest.raises(lutfhe.InvalidArgument, match="job id"):
         svc.status("../../etc")
+
+
+def test_spec_and_circuit_of_different_models(tiny):
+    """A spec of one model with the circuit of another: refused, not read out of bounds."""
+    from conftest import SOURCE
+    suite = SOURCE / "tests" / "data" / "model_suite"
+    cal = lutfhe.load_samples(str(suite / "breast_logreg.calibration.csv"))
+    other = lutfhe.compile(str(suite / "breast_logreg.onnx"), cal, weight_bits=5,
+                           activation_bits=5, input_bits=5, params="TOY")
+    with pytest.raises(lutfhe.DimensionMismatch):
+        lutfhe.simulate(tiny["compiled"].circuit, other.spec, cal[:2])
+    with pytest.raises(lutfhe.DimensionMismatch):
+        lutfhe.simulate(other.circuit, tiny["spec"], SAMPLES)
+    with pytest.raises(lutfhe.InvalidArgument, match="needs a range"):
+        lutfhe.predict_clear(str(suite / "breast_logreg.onnx"), cal[:2])

@@ -48,3 +48,23 @@ def test_encrypt_lets_other_threads_run(tiny):
         lambda: lutfhe.encrypt(tiny["spec"], tiny["key"], x))
     assert seconds > 0.05
     assert gap < seconds / 2, (gap, seconds)
+
+
+def test_one_server_shared_by_threads(tiny):
+    """Threads may share a Server (and a ServiceClient): calls on one object take turns."""
+    import numpy as np
+    from conftest import SAMPLES
+    server = lutfhe.Server(tiny["compiled"].circuit, tiny["eval_key"], threads=1)
+    batch = lutfhe.encrypt(tiny["spec"], tiny["key"], np.tile(SAMPLES, (5, 1)))
+    results = [None] * 4
+
+    def work(i):
+        results[i] = lutfhe.decrypt(tiny["spec"], tiny["key"], server.run(batch))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        np.testing.assert_array_equal(r, tiny["compiled"].simulate(np.tile(SAMPLES, (5, 1))))
