@@ -172,8 +172,7 @@ int run_simulate(const SimulateCommand& c) {
       s.describe().c_str(), batches.size(), c.epochs, percent(acc.back()).c_str(),
       percent(model_acc).c_str(), percent(fp).c_str());
   if (!c.svg.empty()) {
-    write_file_atomically(
-        c.svg, accuracy_svg("simulated training: " + s.describe(), {{"simulated", acc}}, fp));
+    write_accuracy_svg(c.svg, "simulated training: " + s.describe(), {{"simulated", acc}}, fp);
   }
   if (!c.json.empty()) {
     std::ostringstream j;

@@ -91,9 +91,8 @@ int run_report(const ReportCommand& c) {
   }
   std::printf("\n");
   if (!c.svg.empty()) {
-    write_file_atomically(c.svg,
-                          accuracy_svg("test accuracy of a decrypted copy: " + spec.description,
-                                       {{"encrypted", acc}}, fp));
+    write_accuracy_svg(c.svg, "test accuracy of a decrypted copy: " + spec.description,
+                       {{"encrypted", acc}}, fp);
   }
   if (!c.json.empty()) {
     std::ostringstream j;

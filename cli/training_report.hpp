@@ -2,6 +2,7 @@
 // JSON summary of a training run.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,10 +14,11 @@ struct AccuracySeries {
   std::vector<double> accuracy;  // test accuracy after batch 1, 2, ...
 };
 
-// A line chart of test accuracy (0.4 to 1) against the batch number, one polyline per series,
-// a dashed line for the float reference when given.
-std::string accuracy_svg(const std::string& title, const std::vector<AccuracySeries>& series,
-                         std::optional<double> float_accuracy);
+// Writes (atomically) a line chart of test accuracy against the batch number, one line per
+// series and a flat one for the float reference when given (workbench/svg_plot).
+void write_accuracy_svg(const std::filesystem::path& path, const std::string& title,
+                        const std::vector<AccuracySeries>& series,
+                        std::optional<double> float_accuracy);
 
 // "[0.5, 0.75, ...]"
 std::string json_array(const std::vector<double>& values, int significant = 6);

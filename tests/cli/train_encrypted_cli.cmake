@@ -52,7 +52,9 @@ if(NOT summary MATCHES "\"batches_differing_from_simulate\": 0" OR
   message(FATAL_ERROR "summary:\n${summary}")
 endif()
 file(READ ${WORK_DIR}/client/accuracy.svg svg)
-if(NOT svg MATCHES "^<svg" OR NOT svg MATCHES "polyline")
+# An SVG document with a line for the decrypted copy's accuracy and one for the float model.
+if(NOT svg MATCHES "^<\\?xml[^\n]*\n<svg " OR NOT svg MATCHES "polyline" OR
+   NOT svg MATCHES "encrypted" OR NOT svg MATCHES "float logistic regression")
   message(FATAL_ERROR "not a plot:\n${svg}")
 endif()
 
