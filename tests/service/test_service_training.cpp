@@ -1,8 +1,8 @@
 // Training as a job kind of the service (docs/SERVICE.md, "Training jobs"): a TOY training step
 // served from the folder `lutfhe train-encrypted compile` writes, a job of kind "train" whose
 // input is the file `train-encrypted encrypt --out-job` writes; the decrypted final weights
-// equal those of `lutfhe train-encrypted run` on the same data, progress counts the steps, and
-// another client sees nothing of the job.
+// equal those of `lutfhe train-encrypted run` on the same data (and so do those `lutfhe client
+// train` prints), progress counts the steps, and another client sees nothing of the job.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -96,6 +96,13 @@ TEST(ServiceTraining, ThreeStepsEqualTrainEncryptedRunAndStayPrivate) {
       lutfhe_ok({"train-encrypted", "decrypt", "--spec", spec.string(), "--client-key",
                  client_key.string(), "--weights", (dir / "final.ct").string()});
   EXPECT_EQ(weights, expected);
+
+  // The one-command client: its own keys (cached under --cache), the same data.
+  const std::string token = new_token(data, "trainer");
+  EXPECT_EQ(lutfhe_ok({"client", "train", "--server", server.url(), "--token", token, "--model",
+                       "sgd", "--train", (dir / "train.csv").string(), "--train-labels",
+                       (dir / "labels.csv").string(), "--cache", (dir / "cache").string(), "-q"}),
+            expected);
 
   EXPECT_EQ(other->get("/v1/jobs/" + job).status, 404);
   EXPECT_EQ(other->get("/v1/jobs/" + job + "/result").status, 404);
