@@ -2,8 +2,8 @@
 // move files (spec, evaluation key, encrypted batches, encrypted results); `predict` does the
 // whole flow — spec, keys (made once and cached per server and model), upload, encrypt, submit,
 // wait, fetch, decrypt — so its user never sees a key or a ciphertext; `train` does the same for
-// a training job (docs/SERVICE.md, "Training jobs"). Client side: the secret
-// key is made and used here and never leaves this machine.
+// a training job (docs/SERVICE.md, "Training jobs"). Client side: the secret key is made and
+// used here and never leaves this machine.
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
