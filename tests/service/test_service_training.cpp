@@ -2,7 +2,8 @@
 // served from the folder `lutfhe train-encrypted compile` writes, a job of kind "train" whose
 // input is the file `train-encrypted encrypt --out-job` writes; the decrypted final weights
 // equal those of `lutfhe train-encrypted run` on the same data (and so do those `lutfhe client
-// train` prints), progress counts the steps, and another client sees nothing of the job.
+// train` prints), progress counts the steps, and another client sees nothing of the job; a job
+// whose server is killed mid-training restarts and completes once with the same weights.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -29,35 +30,56 @@ std::uint64_t count_field(const std::string& json, const char* name) {
   return doc.HasMember(name) && doc[name].IsUint64() ? doc[name].GetUint64() : 0;
 }
 
-TEST(ServiceTraining, ThreeStepsEqualTrainEncryptedRunAndStayPrivate) {
-  const fs::path dir = fresh_dir("training");
-  const fs::path models = dir / "models";
-  const fs::path step = models / "sgd";
-  // 6 samples, 4 features in [-1, 1]: 3 steps of batches of 2.
+// A TOY step (4 features, batches of 2) served from models/sgd, keys, the 6 samples of
+// `epochs` passes encrypted as separate files and as one job input, and the weights
+// `train-encrypted run` decrypts to on the separate files.
+struct Training {
+  fs::path dir, models, step, spec, client_key, eval_key, job_input;
+  std::string expected;
+};
+
+std::string decrypt(const Training& t, const fs::path& weights) {
+  return lutfhe_ok({"train-encrypted", "decrypt", "--spec", t.spec.string(), "--client-key",
+                    t.client_key.string(), "--weights", weights.string()});
+}
+
+Training make_training(const std::string& name, int epochs) {
+  Training t;
+  t.dir = fresh_dir(name);
+  t.models = t.dir / "models";
+  t.step = t.models / "sgd";
+  const fs::path& dir = t.dir;
   std::ofstream(dir / "train.csv") << "0.5,-1,0.25,1\n-0.75,0.5,1,-0.5\n1,1,-1,0\n"
                                       "-1,-0.25,0.5,0.75\n0.25,0.75,-0.5,-1\n-0.5,0,1,0.5\n";
   std::ofstream(dir / "labels.csv") << "1\n0\n1\n0\n1\n0\n";
   lutfhe_ok({"train-encrypted", "compile", "--features", "4", "--batch", "2", "--params", "TOY",
-             "--out", step.string()});
-  const fs::path spec = step / "step.spec";
-  const fs::path client_key = dir / "client.key";
-  const fs::path eval_key = dir / "eval.key";
-  lutfhe_ok({"keygen", "--spec", spec.string(), "--client-key", client_key.string(), "--server-key",
-             eval_key.string(), "--seeded", "-q"});
-  lutfhe_ok({"train-encrypted", "encrypt", "--spec", spec.string(), "--client-key",
-             client_key.string(), "--train", (dir / "train.csv").string(), "--train-labels",
-             (dir / "labels.csv").string(), "--out-batches", (dir / "batches.ct").string(),
-             "--out-weights", (dir / "weights.ct").string(), "--out-job", (dir / "job.ct").string(),
-             "-q"});
+             "--out", t.step.string()});
+  t.spec = t.step / "step.spec";
+  t.client_key = dir / "client.key";
+  t.eval_key = dir / "eval.key";
+  t.job_input = dir / "job.ct";
+  lutfhe_ok({"keygen", "--spec", t.spec.string(), "--client-key", t.client_key.string(),
+             "--server-key", t.eval_key.string(), "--seeded", "-q"});
+  lutfhe_ok({"train-encrypted", "encrypt", "--spec", t.spec.string(), "--client-key",
+             t.client_key.string(), "--train", (dir / "train.csv").string(), "--train-labels",
+             (dir / "labels.csv").string(), "--epochs", std::to_string(epochs), "--out-batches",
+             (dir / "batches.ct").string(), "--out-weights", (dir / "weights.ct").string(),
+             "--out-job", t.job_input.string(), "-q"});
   // The reference: the server's side run by the CLI on the separate files.
-  lutfhe_ok({"train-encrypted", "run", "--circuit", (step / "step.circuit").string(),
-             "--server-key", eval_key.string(), "--batches", (dir / "batches.ct").string(),
+  lutfhe_ok({"train-encrypted", "run", "--circuit", (t.step / "step.circuit").string(),
+             "--server-key", t.eval_key.string(), "--batches", (dir / "batches.ct").string(),
              "--weights", (dir / "weights.ct").string(), "--out", (dir / "reference.ct").string(),
              "--threads", "1", "-q"});
-  const std::string expected =
-      lutfhe_ok({"train-encrypted", "decrypt", "--spec", spec.string(), "--client-key",
-                 client_key.string(), "--weights", (dir / "reference.ct").string()});
+  t.expected = decrypt(t, dir / "reference.ct");
+  return t;
+}
 
+TEST(ServiceTraining, ThreeStepsEqualTrainEncryptedRunAndStayPrivate) {
+  const Training t = make_training("training", 1);
+  const fs::path& dir = t.dir;
+  const fs::path& models = t.models;
+  const fs::path& eval_key = t.eval_key;
+  const std::string& expected = t.expected;
   ASSERT_NE(expected.find(','), std::string::npos) << expected;
   EXPECT_NE(expected, "0,0,0,0,0\n") << "the steps should move the weights";
 
@@ -92,10 +114,7 @@ TEST(ServiceTraining, ThreeStepsEqualTrainEncryptedRunAndStayPrivate) {
   EXPECT_EQ(count_field(done.body, "samples_done"), 3u) << done.body;
 
   service::fetch_result(*owner, job, dir / "final.ct");
-  const std::string weights =
-      lutfhe_ok({"train-encrypted", "decrypt", "--spec", spec.string(), "--client-key",
-                 client_key.string(), "--weights", (dir / "final.ct").string()});
-  EXPECT_EQ(weights, expected);
+  EXPECT_EQ(decrypt(t, dir / "final.ct"), expected);
 
   // The one-command client: its own keys (cached under --cache), the same data.
   const std::string token = new_token(data, "trainer");
@@ -108,6 +127,36 @@ TEST(ServiceTraining, ThreeStepsEqualTrainEncryptedRunAndStayPrivate) {
   EXPECT_EQ(other->get("/v1/jobs/" + job + "/result").status, 404);
   EXPECT_EQ(other->del("/v1/jobs/" + job).status, 404);
   EXPECT_EQ(other->get("/v1/jobs").body.find(job), std::string::npos);
+}
+
+// kill -9 of the server while a training job runs (30 steps), restart: the job starts again
+// from its first step and completes once, with the weights of `train-encrypted run`.
+TEST(ServiceTraining, KilledWhileTrainingRestartsAndCompletesOnce) {
+  const Training t = make_training("training-restart", 10);
+  const fs::path data = t.dir / "data";
+  ServerProcess server(data, {}, t.models);
+  const std::string token = new_token(data, "owner");
+  const std::string key_id = to_hex_id(t.eval_key);
+  std::string job;
+  {
+    const auto owner = connect(server.url(), token);
+    service::upload_key(*owner, "sgd", t.eval_key);
+    job = service::submit_job(*owner, "sgd", t.job_input, "restart-1");
+    const bool stepping = eventually(
+        30, [&] { return count_field(owner->get("/v1/jobs/" + job).body, "samples_done") >= 1; });
+    EXPECT_TRUE(stepping) << "the job should report a step before the kill";
+    EXPECT_LT(count_field(owner->get("/v1/jobs/" + job).body, "samples_done"), 30u)
+        << "killed too late to test a restart";
+  }
+  server.kill9();
+  server.restart();
+  const auto owner = connect(server.url(), token);
+  EXPECT_EQ(wait_done(*owner, job, 60), "done");
+  const auto done = owner->get("/v1/jobs/" + job);
+  EXPECT_EQ(count_field(done.body, "samples_done"), 30u) << done.body;
+  EXPECT_GE(count_field(done.body, "attempts"), 2u) << done.body;
+  service::fetch_result(*owner, job, t.dir / "final.ct");
+  EXPECT_EQ(decrypt(t, t.dir / "final.ct"), t.expected);
 }
 
 }  // namespace
