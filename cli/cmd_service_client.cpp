@@ -1,23 +1,31 @@
 // `lutfhe client`: the client of `lutfhe serve` (docs/SERVICE.md). The step-by-step commands
 // move files (spec, evaluation key, encrypted batches, encrypted results); `predict` does the
 // whole flow — spec, keys (made once and cached per server and model), upload, encrypt, submit,
-// wait, fetch, decrypt — so its user never sees a key or a ciphertext. Client side: the secret
-// key is made and used here and never leaves this machine.
+// wait, fetch, decrypt — so its user never sees a key or a ciphertext; `train` does the same for
+// a training job (docs/SERVICE.md, "Training jobs"). Client side: the secret key is made and
+// used here and never leaves this machine.
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/compiler_commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/paths.hpp"
 #include "cli/progress.hpp"
 #include "compiler/artifacts.hpp"
+#include "core/atomic_file.hpp"
+#include "core/ciphertext_files.hpp"
 #include "core/client_key.hpp"
 #include "core/client_key_file.hpp"
 #include "core/errors.hpp"
 #include "core/evaluation_key_file.hpp"
 #include "core/fingerprint.hpp"
+#include "core/json_text.hpp"
+#include "models/samples.hpp"
+#include "models/training_client.hpp"
 #include "service/client_calls.hpp"
 #include "service/http_client.hpp"
 #include "service/ids.hpp"
@@ -168,6 +176,69 @@ int run_predict(const PredictCommand& c) {
   return decrypt_with_spec(dec, std::cout);
 }
 
+// Encrypted training as a job (docs/SERVICE.md, "Training jobs"): the step's spec, keys
+// (cached as for predict), the batches of every epoch and zero weights encrypted into one job
+// input, submit, wait (progress: steps), fetch, decrypt; prints the weights then the bias.
+struct TrainCommand {
+  Connection connection;
+  std::string model, train, train_labels, cache, out;
+  std::size_t epochs = 1;
+  double wait_seconds = 3600;
+  bool keep_job = false;
+};
+
+int run_train(const TrainCommand& c) {
+  if (!service::is_model_name(c.model))
+    throw UsageError("--model " + c.model + ": not a model name");
+  if (!c.out.empty()) require_writable_output(c.out, "--out");
+  auto client = c.connection.open();
+  const fs::path dir = cache_folder(c.cache, c.connection.server, c.model);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw FileAccessError(dir.string() + ": cannot create: " + ec.message());
+  service::download_client_spec(*client, c.model, dir / "client.spec");
+  const compiler::ClientSpec spec = compiler::load_client_spec(dir / "client.spec");
+  const models::SgdSettings s = models::settings_from_spec(spec);
+  const auto x = models::load_samples(c.train, 0, s.features);
+  const auto y = models::load_labels(c.train_labels);
+  if (x.size() != y.size()) {
+    throw InvalidArgument(c.train_labels + ": " + std::to_string(y.size()) + " labels for " +
+                          std::to_string(x.size()) + " samples in " + c.train);
+  }
+  const auto one = models::make_batches(x, y, s);
+  std::vector<models::QuantizedBatch> batches;
+  for (std::size_t e = 0; e < c.epochs; ++e) batches.insert(batches.end(), one.begin(), one.end());
+  if (batches.empty()) throw UsageError("--train: fewer samples than one batch");
+  ensure_keys(dir, dir / "client.spec", c.connection.quiet);
+  ensure_key(*client, c.model, dir / "eval.key", c.connection.quiet);
+  const ClientKey key = load_client_key(dir / "client.key");
+  const std::string tag = service::new_job_id().substr(0, 12);
+  const fs::path in = dir / ("train-" + tag + ".ct");
+  const fs::path out = dir / ("weights-" + tag + ".ct");
+  struct Cleanup {
+    fs::path a, b;
+    ~Cleanup() {
+      std::error_code e;
+      fs::remove(a, e);
+      fs::remove(b, e);
+    }
+  } cleanup{in, out};
+  save_ciphertexts(in, models::encrypt_training_job(spec, key, batches, models::initial_weights(s)),
+                   true);
+  const std::string job = service::submit_job(*client, c.model, in, "train-" + tag);
+  wait_for(*client, job, c.wait_seconds, c.connection.quiet);
+  service::fetch_result(*client, job, out);
+  if (!c.keep_job) client->del("/v1/jobs/" + job);
+  const auto w =
+      models::dequantize_weights(models::decrypt_weights(spec, key, load_ciphertexts(out)), s);
+  std::string line;
+  for (std::size_t j = 0; j < w.size(); ++j) line += (j ? "," : "") + json_number(w[j], 8);
+  line += "\n";
+  std::cout << line;
+  if (!c.out.empty()) write_file_atomically(c.out, line);
+  return kExitOk;
+}
+
 struct StepCommand {
   Connection connection;
   std::string model, file, out, job, key_id, idempotency_key;
@@ -244,6 +315,22 @@ void add_service_client_commands(CLI::App& app, Action& action) {
     cmd->add_option("--wait", o->wait_seconds, "Give up after this many seconds (3600)");
     cmd->add_flag("--keep-job", o->keep_job, "Leave the job and its result on the server");
     cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
+  }
+  {
+    auto o = std::make_shared<TrainCommand>();
+    CLI::App* cmd = client->add_subcommand(
+        "train", "Encrypted training as a job: keys (cached), encrypt, submit, wait, decrypt");
+    add_connection(cmd, o->connection);
+    cmd->add_option("--model", o->model, "A served training step (kind train)")->required();
+    cmd->add_option("--train", o->train, "Training samples (CSV, features in [-1, 1])")->required();
+    cmd->add_option("--train-labels", o->train_labels, "Training labels (0/1)")->required();
+    cmd->add_option("--epochs", o->epochs, "Passes over the training data")->capture_default_str();
+    cmd->add_option("--out", o->out, "CSV line to write: the weights, then the bias");
+    cmd->add_option("--cache", o->cache,
+                    "Key cache folder (default $XDG_CACHE_HOME/lutfhe or ~/.cache/lutfhe)");
+    cmd->add_option("--wait", o->wait_seconds, "Give up after this many seconds (3600)");
+    cmd->add_flag("--keep-job", o->keep_job, "Leave the job and its result on the server");
+    cmd->callback([o, &action] { action = [o] { return run_train(*o); }; });
   }
   const auto make = [&](const char* name, const char* help, int (*run)(StepCommand&)) {
     auto o = std::make_shared<StepCommand>();

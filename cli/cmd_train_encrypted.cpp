@@ -190,7 +190,7 @@ int run_simulate(const SimulateCommand& c) {
 // ---- encrypt / decrypt (client) -------------------------------------------------------------
 
 struct EncryptCommand {
-  std::string spec, client_key, train, train_labels, out_batches, out_weights;
+  std::string spec, client_key, train, train_labels, out_batches, out_weights, out_job;
   std::size_t epochs = 1;
   bool quiet = false;
 };
@@ -199,6 +199,11 @@ int run_encrypt(const EncryptCommand& c) {
   require_writable_output(c.out_batches, "--out-batches");
   require_writable_output(c.out_weights, "--out-weights");
   require_distinct(c.out_batches, "--out-batches", c.out_weights, "--out-weights");
+  if (!c.out_job.empty()) {
+    require_writable_output(c.out_job, "--out-job");
+    require_distinct(c.out_job, "--out-job", c.out_batches, "--out-batches");
+    require_distinct(c.out_job, "--out-job", c.out_weights, "--out-weights");
+  }
   const compiler::ClientSpec spec = compiler::load_client_spec(c.spec);
   const SgdSettings s = models::settings_from_spec(spec);
   const ClientKey key = load_client_key(c.client_key);
@@ -212,6 +217,12 @@ int run_encrypt(const EncryptCommand& c) {
   save_ciphertexts(c.out_batches, data, true);
   save_ciphertexts(c.out_weights, models::encrypt_weights(spec, key, models::initial_weights(s)),
                    true);
+  if (!c.out_job.empty()) {
+    // The same values again, for a training job of the service (docs/SERVICE.md).
+    save_ciphertexts(c.out_job,
+                     models::encrypt_training_job(spec, key, batches, models::initial_weights(s)),
+                     true);
+  }
   std::printf(
       "train-encrypted encrypt: %zu batches of %zu (%zu epochs), %zu ciphertexts; zero "
       "initial weights\n",
@@ -287,6 +298,9 @@ void add_train_encrypted_command(CLI::App& app, Action& action) {
   cmd->add_option("--out-batches", eo->out_batches, "Encrypted batches to write")->required();
   cmd->add_option("--out-weights", eo->out_weights, "Encrypted initial weights to write")
       ->required();
+  cmd->add_option("--out-job", eo->out_job,
+                  "Also write the input of a service training job (initial weights, then the "
+                  "batches)");
   add_quiet_flag(cmd, eo->quiet);
   cmd->callback([eo, &action] { action = [eo] { return run_encrypt(*eo); }; });
 

@@ -71,12 +71,24 @@ SgdSettings settings_from_spec(const ClientSpec& spec) {
 CiphertextBatch encrypt_training_batches(const ClientSpec& spec, const ClientKey& key,
                                          std::span<const QuantizedBatch> batches,
                                          const ProgressCallback& progress) {
+  return encrypt_training_job(spec, key, batches, {}, progress);
+}
+
+CiphertextBatch encrypt_training_job(const ClientSpec& spec, const ClientKey& key,
+                                     std::span<const QuantizedBatch> batches,
+                                     const compiler::Tensor& weights,
+                                     const ProgressCallback& progress) {
   require_key(spec, key);
   const SgdSettings s = settings_from_spec(spec);
   const Seed seed = random_seed();
   EncryptionRandomness rng = EncryptionRandomness::with_mask_seed(seed);
   CiphertextBatch out{spec.params, key.key_id(), encoding_of(spec), {}, seed};
-  out.ciphertexts.reserve(batches.size() * s.batch * (s.features + 1));
+  out.ciphertexts.reserve(weights.size() + batches.size() * s.batch * (s.features + 1));
+  if (!weights.empty()) {
+    // Empty only for encrypt_training_batches, which holds the batches alone.
+    require_equal(weights.size(), s.weights(), "initial weights", "values", "expected");
+    append_encrypted(out.ciphertexts, spec.inputs[2], weights, key, spec.params, rng);
+  }
   for (std::size_t b = 0; b < batches.size(); ++b) {
     require_equal(batches[b].x.size(), s.batch * s.features, "training batch", "features",
                   "expected");

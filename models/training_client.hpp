@@ -29,6 +29,13 @@ CiphertextBatch encrypt_training_batches(const compiler::ClientSpec& spec, const
                                          const ProgressCallback& progress = {});
 CiphertextBatch encrypt_weights(const compiler::ClientSpec& spec, const ClientKey& key,
                                 const compiler::Tensor& weights);
+// The input of a training job of the service (docs/SERVICE.md, "Training jobs"): one batch
+// file holding the initial weights (F + 1) followed by the steps' x and y as above, all from
+// one seed, so one upload carries both and is stored seeded.
+CiphertextBatch encrypt_training_job(const compiler::ClientSpec& spec, const ClientKey& key,
+                                     std::span<const QuantizedBatch> batches,
+                                     const compiler::Tensor& weights,
+                                     const ProgressCallback& progress = {});
 // The integers of a weights file (output or initial: same scale and range).
 compiler::Tensor decrypt_weights(const compiler::ClientSpec& spec, const ClientKey& key,
                                  const CiphertextBatch& weights);

@@ -4,9 +4,7 @@
 
 namespace lutfhe::models {
 
-TrainingServer::TrainingServer(const compiler::CompiledCircuit& compiled, const ServerKey& key,
-                               int threads)
-    : compiled_(compiled), key_(key), evaluator_(compiled, key, threads) {
+void TrainingServer::require_step(const compiler::CompiledCircuit& compiled) {
   const compiler::Circuit& c = compiled.circuit;
   const auto inputs = c.inputs();
   const auto fail = [](const std::string& why) {
@@ -19,9 +17,17 @@ TrainingServer::TrainingServer(const compiler::CompiledCircuit& compiled, const 
       c.carries()[0].input != inputs[2]) {
     fail("its output is not carried to its weights input");
   }
+}
+
+TrainingServer::TrainingServer(const compiler::CompiledCircuit& compiled, const ServerKey& key,
+                               int threads)
+    : compiled_(compiled), key_(key), evaluator_(compiled, key, threads) {
+  require_step(compiled);
   if (!key.can_bootstrap()) {
     throw KeyMismatch("the evaluation key holds no bootstrapping key; a training step needs one");
   }
+  const compiler::Circuit& c = compiled.circuit;
+  const auto inputs = c.inputs();
   x_values_ = compiler::element_count(c.node(inputs[0]).shape);
   y_values_ = compiler::element_count(c.node(inputs[1]).shape);
   weights_ = compiler::element_count(c.node(inputs[2]).shape);
@@ -37,6 +43,22 @@ std::size_t TrainingServer::steps_in(const CiphertextBatch& batches) const {
                           std::to_string(per_step));
   }
   return batches.ciphertexts.size() / per_step;
+}
+
+std::pair<CiphertextBatch, CiphertextBatch> TrainingServer::split_job_input(
+    CiphertextBatch input) const {
+  if (input.ciphertexts.size() <= weights_) {
+    throw InvalidArgument("training input: " + std::to_string(input.ciphertexts.size()) +
+                          " ciphertexts hold no step after the " + std::to_string(weights_) +
+                          " initial weights");
+  }
+  const auto cut = input.ciphertexts.begin() + static_cast<std::ptrdiff_t>(weights_);
+  CiphertextBatch weights{
+      input.params, input.key_id, input.encoding, {input.ciphertexts.begin(), cut}, std::nullopt};
+  input.ciphertexts.erase(input.ciphertexts.begin(), cut);
+  input.mask_seed.reset();  // the masks no longer start at the seed's first draw
+  steps_in(input);          // throws unless whole steps
+  return {std::move(weights), std::move(input)};
 }
 
 CiphertextBatch TrainingServer::step(const CiphertextBatch& batches, std::size_t index,

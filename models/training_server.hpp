@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <utility>
 
 #include "compiler/compiled_circuit.hpp"
 #include "compiler/execute.hpp"
@@ -19,10 +20,16 @@ class TrainingServer {
   // carried to the weights); KeyMismatch unless the key fits it. Both must outlive the server.
   TrainingServer(const compiler::CompiledCircuit& compiled, const ServerKey& key, int threads);
 
+  // InvalidArgument unless `compiled` is a training step (the constructor's first check).
+  static void require_step(const compiler::CompiledCircuit& compiled);
+
   std::size_t weights() const { return weights_; }
   // Steps a batches file holds (InvalidArgument unless a whole number, key and parameters
   // those of the server key).
   std::size_t steps_in(const CiphertextBatch& batches) const;
+  // A training job's input (training_client.hpp encrypt_training_job: the initial weights, then
+  // the batches) split in two; InvalidArgument unless it holds the weights and whole steps.
+  std::pair<CiphertextBatch, CiphertextBatch> split_job_input(CiphertextBatch input) const;
   // Step `index` of `batches` from `weights`: the new weights.
   CiphertextBatch step(const CiphertextBatch& batches, std::size_t index,
                        const CiphertextBatch& weights);

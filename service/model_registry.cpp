@@ -5,6 +5,7 @@
 #include "core/errors.hpp"
 #include "core/fingerprint.hpp"
 #include "core/hex.hpp"
+#include "models/training_server.hpp"
 #include "service/ids.hpp"
 
 namespace lutfhe::service {
@@ -22,11 +23,18 @@ ModelRegistry ModelRegistry::load_folder(const fs::path& dir) {
     if (!entry.is_directory() || !is_model_name(name)) continue;
     const fs::path spec = entry.path() / "client.spec";
     const fs::path circuit = entry.path() / "server.circuit";
-    if (fs::exists(spec) && fs::exists(circuit)) r.add(name, spec, circuit);
+    const fs::path step_spec = entry.path() / "step.spec";
+    const fs::path step_circuit = entry.path() / "step.circuit";
+    if (fs::exists(spec) && fs::exists(circuit)) {
+      r.add(name, spec, circuit);
+    } else if (fs::exists(step_spec) && fs::exists(step_circuit)) {
+      r.add(name, step_spec, step_circuit);
+    }
   }
   if (r.models_.empty()) {
     throw UsageError("--models " + dir.string() +
-                     ": no model folder (NAME/client.spec and NAME/server.circuit) found");
+                     ": no model folder (NAME/client.spec and NAME/server.circuit, or "
+                     "NAME/step.spec and NAME/step.circuit) found");
   }
   return r;
 }
@@ -39,10 +47,21 @@ void ModelRegistry::add(const std::string& name, const fs::path& spec, const fs:
                                          compiler::load_server_circuit(circuit),
                                          {},
                                          0,
+                                         0,
+                                         false,
+                                         0,
                                          0});
   if (parameter_fingerprint(m->spec.params) != parameter_fingerprint(m->circuit.params)) {
     throw KeyMismatch(spec.string() + " and " + circuit.string() +
                       " were compiled for different parameters");
+  }
+  if (!m->circuit.circuit.carries().empty()) {
+    models::TrainingServer::require_step(m->circuit);
+    const compiler::Circuit& c = m->circuit.circuit;
+    m->training = true;
+    m->weights = compiler::element_count(c.node(c.inputs()[2]).shape);
+    m->step_values = compiler::element_count(c.node(c.inputs()[0]).shape) +
+                     compiler::element_count(c.node(c.inputs()[1]).shape);
   }
   m->fingerprint = to_hex(parameter_fingerprint(m->circuit.params));
   m->bootstraps_per_sample = compiler::bootstrap_count(m->circuit);

@@ -1,5 +1,7 @@
 // The compiled models a service serves: one folder per model under --models, holding the
-// compiler's two artifacts, client.spec (sent to clients) and server.circuit (evaluated here).
+// compiler's two artifacts, client.spec (sent to clients) and server.circuit (evaluated here),
+// or a training step as `lutfhe train-encrypted compile` writes it (step.spec, step.circuit):
+// its jobs are training jobs (docs/SERVICE.md, "Training jobs").
 // Loaded and validated once at start-up (compiler/artifacts.hpp); read-only afterwards, so any
 // thread may use it.
 #pragma once
@@ -24,6 +26,11 @@ struct Model {
   std::string fingerprint;  // hex parameter fingerprint
   std::size_t bootstraps_per_sample = 0;
   double estimated_ms_per_sample = 0;  // one thread, compiler/cost_model.hpp
+  // A training step (models/training_server.hpp): a "sample" of its jobs is one SGD step.
+  bool training = false;
+  std::size_t weights = 0;      // training: the initial weights that open a job's input
+  std::size_t step_values = 0;  // training: ciphertexts per step (x then y)
+  const char* kind() const { return training ? "train" : "evaluate"; }
 };
 
 class ModelRegistry {

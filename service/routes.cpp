@@ -104,9 +104,12 @@ double eta_seconds(const JobRecord& j, double now) {
   return std::nan("");
 }
 
-void write_job(JsonOut& o, const JobRecord& j, double now) {
+// A job's kind is its model's (a training step's jobs train); not a column of the store.
+void write_job(JsonOut& o, const JobRecord& j, double now, const ModelRegistry& models) {
+  const auto model = models.find(j.model);
   o.begin_object();
   o.field("job_id", j.id).field("model", j.model).field("key_id", j.key_id);
+  if (model) o.field("kind", model->kind());
   o.field("state", state_name(j.state)).field("samples", j.samples);
   o.field("samples_done", j.samples_done);
   o.field("progress", j.samples ? static_cast<double>(j.samples_done) / j.samples : 0.0);
@@ -122,7 +125,7 @@ void write_job(JsonOut& o, const JobRecord& j, double now) {
 
 std::string job_json(const JobRecord& j, ServiceContext& ctx) {
   JsonOut o;
-  write_job(o, j, ctx.store.now());
+  write_job(o, j, ctx.store.now(), ctx.models);
   return o.str();
 }
 
@@ -132,7 +135,12 @@ void write_model(JsonOut& o, const Model& m) {
   o.field("input_values", static_cast<std::uint64_t>(m.spec.input_values()));
   o.field("output_values", static_cast<std::uint64_t>(m.spec.output_values()));
   o.field("bootstraps_per_sample", static_cast<std::uint64_t>(m.bootstraps_per_sample));
-  o.field("estimated_ms_per_sample", m.estimated_ms_per_sample).end_object();
+  o.field("estimated_ms_per_sample", m.estimated_ms_per_sample).field("kind", m.kind());
+  if (m.training) {
+    o.field("weights", static_cast<std::uint64_t>(m.weights));
+    o.field("values_per_step", static_cast<std::uint64_t>(m.step_values));
+  }
+  o.end_object();
 }
 
 // Streams a stored file as the response body.
@@ -266,9 +274,9 @@ void create_job(const Request& req, Response& res, const ContentReader& reader,
   std::string body;
   if (!read_small_body(req, res, reader, body)) return;
   rapidjson::Document doc;
-  std::string error, model_name, key_id, idempotency;
+  std::string error, model_name, key_id, idempotency, kind;
   if (!parse_json_object(body, doc, error) || !string_member(doc, "model", model_name, error) ||
-      !string_member(doc, "key_id", key_id, error) ||
+      !string_member(doc, "key_id", key_id, error) || !string_member(doc, "kind", kind, error) ||
       !string_member(doc, "idempotency_key", idempotency, error)) {
     return fail(res, 400, error);
   }
@@ -281,6 +289,11 @@ void create_job(const Request& req, Response& res, const ContentReader& reader,
   }
   const auto model = ctx.models.find(model_name);
   if (!model) return fail(res, 404, "no such model: " + model_name.substr(0, 64));
+  if (!kind.empty() && kind != model->kind()) {
+    return fail(res, 400,
+                "model " + model->name + " takes jobs of kind '" + model->kind() + "', not '" +
+                    kind.substr(0, 32) + "'");
+  }
   const auto key = is_hex_id(key_id) ? ctx.store.find_key(client->id, key_id) : std::nullopt;
   if (!key) return fail(res, 404, "no such key: upload the evaluation key first");
   if (key->fingerprint != model->fingerprint) {
@@ -306,6 +319,40 @@ void create_job(const Request& req, Response& res, const ContentReader& reader,
   const auto [record, created] = ctx.store.create_job(job);
   ctx.store.touch_key(client->id, key_id);
   reply(res, created ? 201 : 200, job_json(record, ctx));
+}
+
+// The samples (training: steps) an input of `count` ciphertexts holds, within the limit; nullopt
+// with the answer written otherwise.
+std::optional<std::uint64_t> samples_in(const Model& model, std::uint64_t count, Response& res,
+                                        ServiceContext& ctx) {
+  std::uint64_t samples = 0;
+  if (model.training) {
+    const std::uint64_t per_step = model.step_values;
+    if (count <= model.weights || per_step == 0 || (count - model.weights) % per_step != 0) {
+      fail(res, 400,
+           "training input holds " + std::to_string(count) + " ciphertexts, not the " +
+               std::to_string(model.weights) + " initial weights then whole steps of " +
+               std::to_string(per_step));
+      return std::nullopt;
+    }
+    samples = (count - model.weights) / per_step;
+  } else {
+    const std::uint64_t values = model.spec.input_values();
+    if (count == 0 || values == 0 || count % values != 0) {
+      fail(res, 400,
+           "batch holds " + std::to_string(count) +
+               " ciphertexts, not a whole number of samples of " + std::to_string(values));
+      return std::nullopt;
+    }
+    samples = count / values;
+  }
+  if (samples > ctx.options.max_samples) {
+    fail(res, 413,
+         std::to_string(samples) + (model.training ? " steps" : " samples") +
+             " exceed the limit of " + std::to_string(ctx.options.max_samples) + " per job");
+    return std::nullopt;
+  }
+  return samples;
 }
 
 void put_input(const Request& req, Response& res, const ContentReader& reader,
@@ -338,25 +385,14 @@ void put_input(const Request& req, Response& res, const ContentReader& reader,
                 "batch made with key " + to_hex(summary->header.key_id) + ", the job names key " +
                     job->key_id);
   }
-  const std::uint64_t values = model->spec.input_values();
-  const std::uint64_t count = summary->count.value_or(0);
-  if (count == 0 || values == 0 || count % values != 0) {
-    return fail(res, 400,
-                "batch holds " + std::to_string(count) +
-                    " ciphertexts, not a whole number of samples of " + std::to_string(values));
-  }
-  const std::uint64_t samples = count / values;
-  if (samples > ctx.options.max_samples) {
-    return fail(res, 413,
-                std::to_string(samples) + " samples exceed the limit of " +
-                    std::to_string(ctx.options.max_samples) + " per job");
-  }
+  const auto samples = samples_in(*model, summary->count.value_or(0), res, ctx);
+  if (!samples) return;
   const std::string path = DataFolder::input_path(id);
   ctx.folder.place(sink.take(), path);
   const int threads = ctx.workers ? ctx.workers->threads_per_job() : 1;
   const double estimate =
-      static_cast<double>(samples) * model->estimated_ms_per_sample / 1000.0 / threads;
-  if (!ctx.store.queue_job(id, path, samples, estimate)) {
+      static_cast<double>(*samples) * model->estimated_ms_per_sample / 1000.0 / threads;
+  if (!ctx.store.queue_job(id, path, *samples, estimate)) {
     ctx.folder.remove(path);
     return fail(res, 409, "job was deleted or given its input meanwhile");
   }
@@ -415,7 +451,7 @@ void list_jobs(const Request& req, Response& res, ServiceContext& ctx) {
   const double now = ctx.store.now();
   JsonOut o;
   o.begin_object().key("jobs").begin_array();
-  for (const auto& j : ctx.store.list_jobs(client->id, 1000)) write_job(o, j, now);
+  for (const auto& j : ctx.store.list_jobs(client->id, 1000)) write_job(o, j, now, ctx.models);
   o.end_array().end_object();
   reply(res, 200, o.str());
 }

@@ -9,8 +9,9 @@
 //   PUT    /v1/keys/{key_id}?model=M           upload an evaluation key (streamed, idempotent)
 //   GET    /v1/keys/{key_id}                   whether the key is stored
 //   DELETE /v1/keys/{key_id}
-//   POST   /v1/jobs                            {"model","key_id"} (+ Idempotency-Key) → job
-//   PUT    /v1/jobs/{job_id}/input             the encrypted batch → 202, queued
+//   POST   /v1/jobs                            {"model","key_id"[,"kind"]} (+ Idempotency-Key)
+//   PUT    /v1/jobs/{job_id}/input             the encrypted batch → 202, queued (a training
+//                                              step's job: initial weights, then the batches)
 //   GET    /v1/jobs                            the caller's jobs
 //   GET    /v1/jobs/{job_id}                   state, progress, ETA
 //   GET    /v1/jobs/{job_id}/result            the encrypted result (lutfhe file)

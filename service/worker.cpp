@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include "compiler/server.hpp"
 #include "core/ciphertext_files.hpp"
 #include "core/errors.hpp"
+#include "models/training_server.hpp"
 
 namespace lutfhe::service {
 namespace {
@@ -63,6 +65,36 @@ class Heartbeat {
   bool stop_ = false;
   std::thread thread_;
 };
+
+using Progress = std::function<void(std::size_t)>;
+
+CiphertextBatch evaluate(const Model& model, const ServerKey& key, CiphertextBatch input,
+                         int threads, const Progress& progress, std::uint64_t& bootstraps) {
+  compiler::CircuitServer server(model.circuit, key, threads);
+  const std::size_t before = server.stats().bootstraps;
+  CiphertextBatch output =
+      server.evaluate(std::move(input), [&](std::size_t done, std::size_t) { progress(done); });
+  bootstraps = server.stats().bootstraps - before;
+  return output;
+}
+
+// A training job: one step per batch from the initial weights, the encrypted weights carried
+// from step to step; progress counts steps. A job taken over after a crash starts again from
+// its first step (the steps are deterministic, so the result is the same).
+CiphertextBatch train(const Model& model, const ServerKey& key, CiphertextBatch input, int threads,
+                      const Progress& progress, std::uint64_t& bootstraps) {
+  models::TrainingServer server(model.circuit, key, threads);
+  auto parts = server.split_job_input(std::move(input));
+  CiphertextBatch weights = std::move(parts.first);
+  const CiphertextBatch& batches = parts.second;
+  const std::size_t steps = server.steps_in(batches);
+  for (std::size_t t = 0; t < steps; ++t) {
+    weights = server.step(batches, t, weights);
+    bootstraps = server.bootstraps();
+    progress(t + 1);
+  }
+  return weights;
+}
 
 }  // namespace
 
@@ -145,13 +177,14 @@ void WorkerPool::process(const JobRecord& job, const std::string& worker) {
     if (!model) throw InvalidArgument("model " + job.model + " is no longer served");
     const auto key = keys_.get(folder_.absolute(DataFolder::key_path(job.client, job.key_id)));
     CiphertextBatch input = load_ciphertexts(folder_.absolute(job.input_path));
-    compiler::CircuitServer server(model->circuit, *key, threads_per_job());
-    const std::size_t before = server.stats().bootstraps;
-    CiphertextBatch output = server.evaluate(std::move(input), [&](std::size_t done, std::size_t) {
+    const auto progress = [&](std::size_t done) {
       heartbeat.done = done;
       if (events_) events_->notify();
-    });
-    bootstraps = server.stats().bootstraps - before;
+    };
+    CiphertextBatch output =
+        model->training
+            ? train(*model, *key, std::move(input), threads_per_job(), progress, bootstraps)
+            : evaluate(*model, *key, std::move(input), threads_per_job(), progress, bootstraps);
     save_ciphertexts(folder_.absolute(result), output, false);
     completed = store_.complete_job(job.id, worker, job.attempt, result, bootstraps);
     if (!completed) folder_.remove(result);  // another attempt owns the job now, or it was deleted

@@ -181,8 +181,9 @@ std::string reference_result(const fs::path& input, const fs::path& out) {
   return file_bytes(out);
 }
 
-ServerProcess::ServerProcess(const fs::path& data, std::vector<std::string> extra)
-    : data_(data), extra_(std::move(extra)) {
+ServerProcess::ServerProcess(const fs::path& data, std::vector<std::string> extra, fs::path models)
+    : data_(data), extra_(std::move(extra)), models_(std::move(models)) {
+  if (models_.empty()) models_ = tiny_model().models;
   start();
 }
 
@@ -191,18 +192,10 @@ ServerProcess::~ServerProcess() = default;
 void ServerProcess::start() {
   fs::create_directories(data_);
   const fs::path port_file = data_ / ("port-" + std::to_string(++starts_));
-  std::vector<std::string> args = {cli_path().string(),
-                                   "serve",
-                                   "--models",
-                                   tiny_model().models.string(),
-                                   "--data",
-                                   data_.string(),
-                                   "--port",
-                                   "0",
-                                   "--port-file",
-                                   port_file.string(),
-                                   "--threads-per-job",
-                                   "1"};
+  std::vector<std::string> args = {
+      cli_path().string(), "serve",  "--models", models_.string(), "--data",
+      data_.string(),      "--port", "0",        "--port-file",    port_file.string(),
+      "--threads-per-job", "1"};
   args.insert(args.end(), extra_.begin(), extra_.end());
   process_ = std::make_unique<Process>(args, data_ / "serve.log");
   const bool up = eventually(60, [&] { return fs::exists(port_file) || !process_->running(); });

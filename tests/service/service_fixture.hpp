@@ -68,10 +68,11 @@ const TinyModel& tiny_model();
 std::string reference_result(const fs::path& input, const fs::path& out);
 std::string file_bytes(const fs::path& path);
 
-// A `lutfhe serve` process on a fresh port (SQLite store in `data`).
+// A `lutfhe serve` process on a fresh port (SQLite store in `data`), serving `models` (default:
+// the tiny model's folder).
 class ServerProcess {
  public:
-  ServerProcess(const fs::path& data, std::vector<std::string> extra = {});
+  ServerProcess(const fs::path& data, std::vector<std::string> extra = {}, fs::path models = {});
   ~ServerProcess();
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -84,6 +85,7 @@ class ServerProcess {
   void start();
   fs::path data_;
   std::vector<std::string> extra_;
+  fs::path models_;
   std::unique_ptr<Process> process_;
   int port_ = 0;
   int starts_ = 0;
