@@ -94,7 +94,8 @@ double run_once(const fs::path& models, const std::string& model, const fs::path
       run_cli({"run", "--circuit", (models / model / "server.circuit").string(), "--server-key",
                key.string(), "--in", input.string(), "--out", out.string(), "--threads", threads});
   std::smatch m;
-  static const std::regex line(R"(lutfhe: (\d+) samples, \d+ bootstraps, ([0-9.]+) s)");
+  // "lutfhe: key loaded in K s; N samples, B bootstraps, evaluated in S s (...)"
+  static const std::regex line(R"((\d+) samples, \d+ bootstraps, evaluated in ([0-9.]+) s)");
   if (res.exit_code != 0 || !std::regex_search(res.err, m, line)) {
     throw std::runtime_error("lutfhe run failed: " + res.describe());
   }
