@@ -22,9 +22,9 @@ void add_bench_command(CLI::App& app, Action& action);    // cmd_bench.cpp
 void add_train_command(CLI::App& app, Action& action);    // cmd_train.cpp
 // cmd_train_encrypted*.cpp: compile, simulate, encrypt, run, decrypt, report
 void add_train_encrypted_command(CLI::App& app, Action& action);
-void add_demo_command(CLI::App& app, Action& action);     // cmd_demo.cpp
-void add_noise_command(CLI::App& app, Action& action);    // cmd_noise.cpp
-void add_serve_commands(CLI::App& app, Action& action);   // cmd_serve.cpp: serve, worker, token
+void add_demo_command(CLI::App& app, Action& action);    // cmd_demo.cpp
+void add_noise_command(CLI::App& app, Action& action);   // cmd_noise.cpp
+void add_serve_commands(CLI::App& app, Action& action);  // cmd_serve.cpp: serve, worker, token
 void add_service_client_commands(CLI::App& app, Action& action);  // cmd_service_client.cpp
 
 // --threads T for every command that runs OpenMP loops: 0 (all cores) to kMaxThreads.
