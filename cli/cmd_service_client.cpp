@@ -128,51 +128,83 @@ void ensure_keys(const fs::path& dir, const fs::path& spec, bool quiet) {
   save_key_pair(ck, client, dir / "eval.key", eval, /*seeded=*/true);
 }
 
-struct PredictCommand {
-  Connection connection;
-  std::string model;
-  std::string input;
-  std::size_t count = 0;
+// What the one-command jobs (predict, train) share: the key cache, how long to wait, whether
+// to leave the job on the server.
+struct JobOptions {
   std::string cache;
   double wait_seconds = 3600;
   bool keep_job = false;
 };
 
-int run_predict(const PredictCommand& c) {
-  if (!service::is_model_name(c.model))
-    throw UsageError("--model " + c.model + ": not a model name");
-  auto client = c.connection.open();
-  const fs::path dir = cache_folder(c.cache, c.connection.server, c.model);
+void add_job_options(CLI::App* cmd, JobOptions& j) {
+  cmd->add_option("--cache", j.cache,
+                  "Key cache folder (default $XDG_CACHE_HOME/lutfhe or ~/.cache/lutfhe)");
+  cmd->add_option("--wait", j.wait_seconds, "Give up after this many seconds (3600)");
+  cmd->add_flag("--keep-job", j.keep_job, "Leave the job and its result on the server");
+}
+
+// The model's cache folder, holding a fresh copy of its client spec ("client.spec").
+fs::path model_folder(ServiceClient& client, const Connection& c, const JobOptions& j,
+                      const std::string& model) {
+  if (!service::is_model_name(model)) throw UsageError("--model " + model + ": not a model name");
+  const fs::path dir = cache_folder(j.cache, c.server, model);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw FileAccessError(dir.string() + ": cannot create: " + ec.message());
-  service::download_client_spec(*client, c.model, dir / "client.spec");
+  service::download_client_spec(client, model, dir / "client.spec");
+  return dir;
+}
+
+// A job's input and result files in the cache folder, removed when the command ends.
+struct JobFiles {
+  fs::path in, out;
+  JobFiles(const fs::path& dir, const std::string& in_prefix, const std::string& out_prefix,
+           const std::string& tag)
+      : in(dir / (in_prefix + tag + ".ct")), out(dir / (out_prefix + tag + ".ct")) {}
+  JobFiles(const JobFiles&) = delete;
+  JobFiles& operator=(const JobFiles&) = delete;
+  ~JobFiles() {
+    std::error_code e;
+    fs::remove(in, e);
+    fs::remove(out, e);
+  }
+};
+
+// Submits files.in, waits for the job (progress bar), fetches its result into files.out and
+// deletes the job unless it is to be kept.
+void run_job(ServiceClient& client, const std::string& model, const JobFiles& files,
+             const std::string& idempotency_key, const JobOptions& j, bool quiet) {
+  const std::string job = service::submit_job(client, model, files.in, idempotency_key);
+  wait_for(client, job, j.wait_seconds, quiet);
+  service::fetch_result(client, job, files.out);
+  if (!j.keep_job) client.del("/v1/jobs/" + job);
+}
+
+struct PredictCommand {
+  Connection connection;
+  JobOptions job;
+  std::string model;
+  std::string input;
+  std::size_t count = 0;
+};
+
+int run_predict(const PredictCommand& c) {
+  auto client = c.connection.open();
+  const fs::path dir = model_folder(*client, c.connection, c.job, c.model);
   ensure_keys(dir, dir / "client.spec", c.connection.quiet);
   ensure_key(*client, c.model, dir / "eval.key", c.connection.quiet);
   const std::string tag = service::new_job_id().substr(0, 12);
-  const fs::path in = dir / ("in-" + tag + ".ct");
-  const fs::path out = dir / ("out-" + tag + ".ct");
-  struct Cleanup {
-    fs::path a, b;
-    ~Cleanup() {
-      std::error_code e;
-      fs::remove(a, e);
-      fs::remove(b, e);
-    }
-  } cleanup{in, out};
+  const JobFiles files(dir, "in-", "out-", tag);
   SpecEncryptOptions enc;
   enc.spec = (dir / "client.spec").string();
   enc.client_key = (dir / "client.key").string();
   enc.input = c.input;
   enc.count = c.count;
-  enc.out = in.string();
+  enc.out = files.in.string();
   enc.quiet = c.connection.quiet;
   encrypt_with_spec(enc);
-  const std::string job = service::submit_job(*client, c.model, in, "predict-" + tag);
-  wait_for(*client, job, c.wait_seconds, c.connection.quiet);
-  service::fetch_result(*client, job, out);
-  if (!c.keep_job) client->del("/v1/jobs/" + job);
-  SpecDecryptOptions dec{enc.spec, enc.client_key, out.string()};
+  run_job(*client, c.model, files, "predict-" + tag, c.job, c.connection.quiet);
+  SpecDecryptOptions dec{enc.spec, enc.client_key, files.out.string()};
   return decrypt_with_spec(dec, std::cout);
 }
 
@@ -181,22 +213,15 @@ int run_predict(const PredictCommand& c) {
 // input, submit, wait (progress: steps), fetch, decrypt; prints the weights then the bias.
 struct TrainCommand {
   Connection connection;
-  std::string model, train, train_labels, cache, out;
+  JobOptions job;
+  std::string model, train, train_labels, out;
   std::size_t epochs = 1;
-  double wait_seconds = 3600;
-  bool keep_job = false;
 };
 
 int run_train(const TrainCommand& c) {
-  if (!service::is_model_name(c.model))
-    throw UsageError("--model " + c.model + ": not a model name");
   if (!c.out.empty()) require_writable_output(c.out, "--out");
   auto client = c.connection.open();
-  const fs::path dir = cache_folder(c.cache, c.connection.server, c.model);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw FileAccessError(dir.string() + ": cannot create: " + ec.message());
-  service::download_client_spec(*client, c.model, dir / "client.spec");
+  const fs::path dir = model_folder(*client, c.connection, c.job, c.model);
   const compiler::ClientSpec spec = compiler::load_client_spec(dir / "client.spec");
   const models::SgdSettings s = models::settings_from_spec(spec);
   const auto x = models::load_samples(c.train, 0, s.features);
@@ -213,24 +238,12 @@ int run_train(const TrainCommand& c) {
   ensure_key(*client, c.model, dir / "eval.key", c.connection.quiet);
   const ClientKey key = load_client_key(dir / "client.key");
   const std::string tag = service::new_job_id().substr(0, 12);
-  const fs::path in = dir / ("train-" + tag + ".ct");
-  const fs::path out = dir / ("weights-" + tag + ".ct");
-  struct Cleanup {
-    fs::path a, b;
-    ~Cleanup() {
-      std::error_code e;
-      fs::remove(a, e);
-      fs::remove(b, e);
-    }
-  } cleanup{in, out};
-  save_ciphertexts(in, models::encrypt_training_job(spec, key, batches, models::initial_weights(s)),
-                   true);
-  const std::string job = service::submit_job(*client, c.model, in, "train-" + tag);
-  wait_for(*client, job, c.wait_seconds, c.connection.quiet);
-  service::fetch_result(*client, job, out);
-  if (!c.keep_job) client->del("/v1/jobs/" + job);
-  const auto w =
-      models::dequantize_weights(models::decrypt_weights(spec, key, load_ciphertexts(out)), s);
+  const JobFiles files(dir, "train-", "weights-", tag);
+  save_ciphertexts(
+      files.in, models::encrypt_training_job(spec, key, batches, models::initial_weights(s)), true);
+  run_job(*client, c.model, files, "train-" + tag, c.job, c.connection.quiet);
+  const auto w = models::dequantize_weights(
+      models::decrypt_weights(spec, key, load_ciphertexts(files.out)), s);
   std::string line;
   for (std::size_t j = 0; j < w.size(); ++j) line += (j ? "," : "") + json_number(w[j], 8);
   line += "\n";
@@ -310,10 +323,7 @@ void add_service_client_commands(CLI::App& app, Action& action) {
     cmd->add_option("--model", o->model, "Model name (lutfhe client models)")->required();
     cmd->add_option("--input", o->input, "Samples (CSV, one per line)")->required();
     cmd->add_option("--count", o->count, "Use the first N samples");
-    cmd->add_option("--cache", o->cache,
-                    "Key cache folder (default $XDG_CACHE_HOME/lutfhe or ~/.cache/lutfhe)");
-    cmd->add_option("--wait", o->wait_seconds, "Give up after this many seconds (3600)");
-    cmd->add_flag("--keep-job", o->keep_job, "Leave the job and its result on the server");
+    add_job_options(cmd, o->job);
     cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
   }
   {
@@ -326,10 +336,7 @@ void add_service_client_commands(CLI::App& app, Action& action) {
     cmd->add_option("--train-labels", o->train_labels, "Training labels (0/1)")->required();
     cmd->add_option("--epochs", o->epochs, "Passes over the training data")->capture_default_str();
     cmd->add_option("--out", o->out, "CSV line to write: the weights, then the bias");
-    cmd->add_option("--cache", o->cache,
-                    "Key cache folder (default $XDG_CACHE_HOME/lutfhe or ~/.cache/lutfhe)");
-    cmd->add_option("--wait", o->wait_seconds, "Give up after this many seconds (3600)");
-    cmd->add_flag("--keep-job", o->keep_job, "Leave the job and its result on the server");
+    add_job_options(cmd, o->job);
     cmd->callback([o, &action] { action = [o] { return run_train(*o); }; });
   }
   const auto make = [&](const char* name, const char* help, int (*run)(StepCommand&)) {
