@@ -122,22 +122,48 @@ TEST(CompilerSemantics, CalibratedRangesWrapOnlyBeyondTheirHeadroom) {
             evaluate_clear(sound.compiled.circuit, {{7, 7, 7, 7}}, RoundingSemantics::kCompiled));
 }
 
+// A random circuit of `inputs` 3-bit inputs (weights up to 3) compiled for TOY to 3-bit
+// tables on narrow calibration samples, with a client key from test_seed(seed) and a server key
+// from test_seed(seed + 1). Draws from `rng` in the order circuit, then calibration.
+struct ToyCircuitWithKeys {
+  ToyCircuitWithKeys(TestRng& rng, std::size_t inputs, std::uint64_t seed)
+      : model(make_model(rng, inputs)),
+        r(compile_for_toy(model, rng)),
+        spec(make_client_spec(r.compiled)),
+        client(spec.params, test_seed(seed)),
+        key(make_server_key(client, seed + 1)) {}
+
+  Circuit model;
+  CompileResult r;
+  ClientSpec spec;
+  ClientKey client;
+  ServerKey key;
+
+ private:
+  static Circuit make_model(TestRng& rng, std::size_t inputs) {
+    RandomCircuitOptions o;
+    o.inputs = inputs;
+    o.input_bits = 3;
+    o.max_weight = 3;
+    return random_circuit(rng, o);
+  }
+  static CompileResult compile_for_toy(const Circuit& model, TestRng& rng) {
+    CompileOptions options;
+    options.parameters = find_parameter_set("TOY");
+    options.rounding_bits = 3;
+    return compile(model, narrow_samples(rng, model, 16), options);
+  }
+  static ServerKey make_server_key(const ClientKey& client, std::uint64_t seed) {
+    EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(seed));
+    return generate_server_key_in_process(client, keygen_rng);
+  }
+};
+
 // Execute equals simulate and the compiled clear evaluation on inputs far outside calibration.
 TEST(CompilerSemantics, ExecuteAgreesFarOutsideCalibration) {
   TestRng rng(31);
-  RandomCircuitOptions o;
-  o.inputs = 5;
-  o.input_bits = 3;
-  o.max_weight = 3;
-  const Circuit model = random_circuit(rng, o);
-  CompileOptions options;
-  options.parameters = find_parameter_set("TOY");
-  options.rounding_bits = 3;
-  const CompileResult r = compile(model, narrow_samples(rng, model, 16), options);
-  const ClientSpec spec = make_client_spec(r.compiled);
-  const ClientKey client(spec.params, test_seed(31));
-  EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(32));
-  const ServerKey key = generate_server_key_in_process(client, keygen_rng);
+  const ToyCircuitWithKeys t(rng, 5, 31);
+  const auto& [model, r, spec, client, key] = t;
   CircuitServer server(r.compiled, key, 2);
   Simulator sim(r.compiled);
   const std::vector<Sample> samples = far_samples(rng, model, 6);
@@ -157,19 +183,8 @@ TEST(CompilerSemantics, ExecuteAgreesFarOutsideCalibration) {
 // ciphertexts are the same bytes with 1, 2 and 3 threads, and every bootstrap is counted.
 TEST(CompilerSemantics, BatchIsTheSameWithAnyThreadCount) {
   TestRng rng(37);
-  RandomCircuitOptions o;
-  o.inputs = 4;
-  o.input_bits = 3;
-  o.max_weight = 3;
-  const Circuit model = random_circuit(rng, o);
-  CompileOptions options;
-  options.parameters = find_parameter_set("TOY");
-  options.rounding_bits = 3;
-  const CompileResult r = compile(model, narrow_samples(rng, model, 16), options);
-  const ClientSpec spec = make_client_spec(r.compiled);
-  const ClientKey client(spec.params, test_seed(37));
-  EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(38));
-  const ServerKey key = generate_server_key_in_process(client, keygen_rng);
+  const ToyCircuitWithKeys t(rng, 4, 37);
+  const auto& [model, r, spec, client, key] = t;
   const std::vector<Sample> samples = far_samples(rng, model, 5);  // 2 rounds of 2, then 1
   const CiphertextBatch in = encrypt_quantized(spec, client, samples);
   CircuitServer one(r.compiled, key, 1);
