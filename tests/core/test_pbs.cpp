@@ -497,9 +497,9 @@ std::vector<std::uint64_t> spread_inputs(unsigned bits, std::size_t count) {
   return v;
 }
 
-TEST(PbsLarge, Pbs6BitFullTables) {
-  const ParameterSet& p = find_parameter_set("PBS_6BIT");
-  const std::uint64_t seed = 241;
+// Two random 6-bit tables on a 6-bit set, each checked on spread inputs.
+void expect_six_bit_full_tables(const char* set, std::uint64_t seed) {
+  const ParameterSet& p = find_parameter_set(set);
   LUTFHE_TRACE_SEED(seed);
   KeyBundle& keys = keys_for(p, seed);
   auto rng = EncryptionRandomness::from_seed(test_seed(seed + 1));
@@ -508,23 +508,16 @@ TEST(PbsLarge, Pbs6BitFullTables) {
   const std::vector<std::uint64_t> inputs = spread_inputs(6, testing::large_samples(64));
   for (int t = 0; t < 2; ++t) {
     const std::vector<std::uint64_t> table = random_table(data, 6, 6);
-    EXPECT_EQ(check_table(keys, 6, 6, table, inputs, rng, scratch), 0u) << "table " << t;
+    EXPECT_EQ(check_table(keys, 6, 6, table, inputs, rng, scratch), 0u) << set << ", table " << t;
   }
 }
 
+TEST(PbsLarge, Pbs6BitFullTables) {
+  expect_six_bit_full_tables("PBS_6BIT", 241);
+}
+
 TEST(PbsLarge, Pbs6Bit2M128FullTables) {
-  const ParameterSet& p = find_parameter_set("PBS_6BIT_2M128");
-  const std::uint64_t seed = 243;
-  LUTFHE_TRACE_SEED(seed);
-  KeyBundle& keys = keys_for(p, seed);
-  auto rng = EncryptionRandomness::from_seed(test_seed(seed + 1));
-  TestRng data(seed + 2);
-  Scratch scratch = keys.server.make_scratch();
-  const std::vector<std::uint64_t> inputs = spread_inputs(6, testing::large_samples(64));
-  for (int t = 0; t < 2; ++t) {
-    const std::vector<std::uint64_t> table = random_table(data, 6, 6);
-    EXPECT_EQ(check_table(keys, 6, 6, table, inputs, rng, scratch), 0u) << "table " << t;
-  }
+  expect_six_bit_full_tables("PBS_6BIT_2M128", 243);
 }
 
 TEST(PbsLarge, Pbs8BitFullTable) {
