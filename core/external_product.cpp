@@ -4,14 +4,7 @@
 
 #include "core/decomposition.hpp"
 #include "core/errors.hpp"
-
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif  // GCC 12 false positive in intrinsics
-#include <immintrin.h>
-#define LUTFHE_AVX512 1
-#endif
+#include "fft/avx512.hpp"
 
 namespace lutfhe {
 

@@ -1,17 +1,10 @@
 #include "fft/fourier_matrix.hpp"
 
+#include <climits>
 #include <stdexcept>
 #include <string>
 
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif  // GCC 12 false positive in intrinsics
-#include <immintrin.h>
-#define LUTFHE_AVX512 1
-#endif
-
-#include <climits>
+#include "fft/avx512.hpp"
 
 namespace lutfhe {
 namespace {

@@ -1,17 +1,6 @@
 #include "fft/negacyclic_fft.hpp"
 
 #include <fftw3.h>
-
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
-// GCC 12 reports its own _mm512_undefined_pd() placeholders inside these intrinsics as
-// "may be used uninitialized" (a known false positive); nothing here reads uninitialised data.
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#define LUTFHE_AVX512 1
-#endif
-
 #include <unistd.h>
 #include <bit>
 #include <climits>
@@ -26,6 +15,8 @@
 #include <numbers>
 #include <stdexcept>
 #include <string>
+
+#include "fft/avx512.hpp"
 
 namespace lutfhe {
 namespace {
