@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "compiler/cost_model.hpp"
 #include "compiler/fhe_plan.hpp"
 #include "compiler/products.hpp"
 #include "compiler/range_analysis.hpp"
@@ -91,13 +92,6 @@ std::string fmt(const char* format, double v) {
   char buf[256];
   std::snprintf(buf, sizeof buf, format, v);
   return buf;
-}
-
-std::string bytes(double b) {
-  if (b >= 1024.0 * 1024 * 1024) return fmt("%.2f GiB", b / (1024.0 * 1024 * 1024));
-  if (b >= 1024.0 * 1024) return fmt("%.1f MiB", b / (1024.0 * 1024));
-  if (b >= 1024.0) return fmt("%.1f KiB", b / 1024.0);
-  return fmt("%.0f B", b);
 }
 
 std::string node_label(const Circuit& c, NodeId id) {
@@ -476,11 +470,11 @@ std::string CompileReport::text() const {
     os << "predicted p_fail: worst bootstrap " << log2_text(worst_log2_pfail) << ", whole circuit "
        << log2_text(log2_circuit_pfail) << "\n";
   }
-  os << "sizes: evaluation key " << bytes(evaluation_key_bytes) << ", ciphertext "
-     << bytes(ciphertext_bytes) << " (" << input_ciphertexts
-     << " in = " << bytes(ciphertext_bytes * static_cast<double>(input_ciphertexts)) << ", "
+  os << "sizes: evaluation key " << format_bytes(evaluation_key_bytes) << ", ciphertext "
+     << format_bytes(ciphertext_bytes) << " (" << input_ciphertexts
+     << " in = " << format_bytes(ciphertext_bytes * static_cast<double>(input_ciphertexts)) << ", "
      << output_ciphertexts
-     << " out = " << bytes(ciphertext_bytes * static_cast<double>(output_ciphertexts))
+     << " out = " << format_bytes(ciphertext_bytes * static_cast<double>(output_ciphertexts))
      << " per sample)\n";
   return os.str();
 }

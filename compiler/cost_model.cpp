@@ -1,6 +1,7 @@
 #include "compiler/cost_model.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace lutfhe::compiler {
 namespace {
@@ -42,6 +43,20 @@ double evaluation_key_bytes(const ParameterSet& p) {
 
 double ciphertext_bytes(const ParameterSet& p) {
   return 8.0 * static_cast<double>(p.big_dimension().value() + 1);
+}
+
+std::string format_bytes(double b) {
+  char buf[64];
+  if (b >= 1024.0 * 1024 * 1024) {
+    std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+  } else if (b >= 1024.0 * 1024) {
+    std::snprintf(buf, sizeof buf, "%.1f MiB", b / (1024.0 * 1024));
+  } else if (b >= 1024.0) {
+    std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f B", b);
+  }
+  return buf;
 }
 
 }  // namespace lutfhe::compiler

@@ -19,6 +19,8 @@
 // estimate (0.76 and 1.24); a per-host calibration would do better.
 #pragma once
 
+#include <string>
+
 #include "core/parameters.hpp"
 
 namespace lutfhe::compiler {
@@ -39,5 +41,8 @@ double estimate_ks_pbs_ms(const ParameterSet& p, const CostModel& model = CostMo
 // key-switching key k·N·l_ks·(n+1) torus elements) and of one ciphertext under the big key.
 double evaluation_key_bytes(const ParameterSet& p);
 double ciphertext_bytes(const ParameterSet& p);
+
+// A size for reports: "512 B", "1.5 KiB", "210.6 MiB", "1.95 GiB".
+std::string format_bytes(double bytes);
 
 }  // namespace lutfhe::compiler

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "compiler/clear_evaluator.hpp"
+#include "compiler/cost_model.hpp"
 #include "core/errors.hpp"
 #include "models/lowering.hpp"
 #include "models/post_training_quantization.hpp"
@@ -26,12 +27,6 @@ std::string fmt(const char* format, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, v);
   return buf;
-}
-
-std::string bytes(double b) {
-  if (b >= 1024.0 * 1024 * 1024) return fmt("%.2f GiB", b / (1024.0 * 1024 * 1024));
-  if (b >= 1024.0 * 1024) return fmt("%.0f MiB", b / (1024.0 * 1024));
-  return fmt("%.0f KiB", b / 1024.0);
 }
 
 const char* range_name(compiler::RangeMode m) {
@@ -70,13 +65,14 @@ std::string ImportSearchReport::text() const {
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const ImportTrial& t = trials[i];
     char line[400];
-    std::snprintf(line, sizeof line,
-                  "  %-2u %-2u %-2u %-11s %-2u %8.2f%% %7.2f%%  %10zu  %-30s %9.1f  %-9s%s%s\n",
-                  t.weight_bits, t.activation_bits, t.input_bits, range_name(t.ranges),
-                  t.rounding_bits, 100.0 * t.quantized_score, 100.0 * t.score, t.bootstraps,
-                  t.parameters.empty() ? "-" : t.parameters.c_str(), t.estimated_ms,
-                  t.parameters.empty() ? "-" : bytes(t.evaluation_key_bytes).c_str(),
-                  i == chosen ? "  <- chosen" : "", t.note.empty() ? "" : ("  " + t.note).c_str());
+    std::snprintf(
+        line, sizeof line,
+        "  %-2u %-2u %-2u %-11s %-2u %8.2f%% %7.2f%%  %10zu  %-30s %9.1f  %-9s%s%s\n",
+        t.weight_bits, t.activation_bits, t.input_bits, range_name(t.ranges), t.rounding_bits,
+        100.0 * t.quantized_score, 100.0 * t.score, t.bootstraps,
+        t.parameters.empty() ? "-" : t.parameters.c_str(), t.estimated_ms,
+        t.parameters.empty() ? "-" : compiler::format_bytes(t.evaluation_key_bytes).c_str(),
+        i == chosen ? "  <- chosen" : "", t.note.empty() ? "" : ("  " + t.note).c_str());
     os << line;
   }
   const ImportTrial& c = trials.at(chosen);
