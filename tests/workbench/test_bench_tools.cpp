@@ -381,13 +381,23 @@ TEST(BenchBreakdown, AllStagesPresentAndPositive) {
   EXPECT_NE(table.str().find("unexplained remainder"), std::string::npos);
 }
 
-// Timing-sensitive: the isolated stages should explain the whole KS-PBS. Run on an idle
-// machine (label large).
+// Timing-sensitive: the isolated stages should explain the whole KS-PBS (label large). The
+// stages are wall-clock medians of microsecond chunks and the whole is thread CPU time, so a
+// noisy neighbour can push one measurement out of bounds (CI once saw 1.47 where an idle
+// machine gives 1.01-1.03). A stage missing or counted twice shifts every attempt the same
+// way, so up to three attempts are made and one must land within bounds.
 TEST(BenchBreakdownLarge, StageSumExplainsTheWhole) {
-  const Breakdown b = toy_breakdown(0, 3);
-  const double ratio = b.stage_sum() / b.whole_seconds();
-  EXPECT_GT(ratio, 0.7) << "sum " << b.stage_sum() << " s, whole " << b.whole_seconds() << " s";
-  EXPECT_LT(ratio, 1.3) << "sum " << b.stage_sum() << " s, whole " << b.whole_seconds() << " s";
+  std::ostringstream seen;
+  bool explained = false;
+  for (int attempt = 0; attempt < 3 && !explained; ++attempt) {
+    const Breakdown b = toy_breakdown(0, 3);
+    const double ratio = b.stage_sum() / b.whole_seconds();
+    seen << " [sum " << b.stage_sum() << " s, whole " << b.whole_seconds() << " s, ratio " << ratio
+         << "]";
+    explained = ratio > 0.7 && ratio < 1.3;
+  }
+  EXPECT_TRUE(explained) << "stage sum / whole KS-PBS outside (0.7, 1.3) on every attempt:"
+                         << seen.str();
 }
 
 }  // namespace
