@@ -14,10 +14,18 @@
 namespace lutfhe {
 
 std::size_t blind_rotate_scratch_size(GlweDimension k, PolynomialSize n,
-                                      DecompositionLevelCount levels);
+                                      DecompositionLevelCount levels, unsigned grouping = 1);
 
 // acc ((k+1)·N values) ← X^{−(b̃ − Σ ã_i·s_i)} · lut, the trivial GLWE of the test
 // polynomial rotated by the phase. `switched` holds ã_1..ã_n, b̃ in [0, 2N).
+//
+// With a multi-bit key (grouping g > 1; Bergerat et al., eprint 2022/704, §3) each group of g
+// key bits costs one external product instead of g CMUXes: `switched` then holds, per group,
+// the rotation ã_p of each of its 2^g bit patterns (modulus_switch_for_rotation), then b̃, and
+// acc ← GGSW_Σ ⊡ acc with GGSW_Σ = Σ_p X^{ã_p}·GGSW_p, formed in the Fourier domain where the
+// monomial is pointwise: GGSW_p encrypts [group bits = p], so GGSW_Σ encrypts X^{ã_p} of the
+// true pattern. The key is 2^g/g times larger and its noise grows accordingly
+// (noise::multi_bit_group).
 void blind_rotate(std::span<Torus> acc, std::span<const std::uint64_t> switched,
                   std::span<const Torus> lut, const FourierBootstrapKey& bsk,
                   const NegacyclicFft& fft, Scratch& scratch);

@@ -98,7 +98,7 @@ EvaluationKey generate_evaluation_key(const ClientKey& client, EncryptionRandomn
     return EvaluationKey{p, client.key_id(), LweBootstrapKey(LweDimension(0), p.k, p.N, p.pbs),
                          LweKeyswitchKey(LweDimension(0), p.n, p.ks), std::nullopt};
   }
-  EvaluationKey key{p, client.key_id(), LweBootstrapKey(p.n, p.k, p.N, p.pbs),
+  EvaluationKey key{p, client.key_id(), LweBootstrapKey(p.n, p.k, p.N, p.pbs, p.grouping),
                     LweKeyswitchKey(p.big_dimension(), p.n, p.ks), std::nullopt};
   generate_keyswitch_key(key.keyswitch_key, client.big_key(), client.small_key(), p.lwe_noise, rng);
   generate_bootstrap_key(key.bootstrap_key, client.small_key(), client.glwe_key(), p.glwe_noise,
@@ -123,7 +123,7 @@ ServerKey generate_server_key_in_process(const ClientKey& client, EncryptionRand
   }
   const NegacyclicFft& fft = NegacyclicFft::for_size(p.N.value());
   const std::size_t big = p.big_dimension().value();
-  const std::size_t steps = p.n.value() + big;
+  const std::size_t steps = p.bootstrap_ggsw_count() + big;
   CompactKeyswitchKey ksk(p.big_dimension(), p.n, p.ks);
   generate_keyswitch_rows(client.big_key(), client.small_key(), p.ks, p.lwe_noise, rng,
                           [&](std::size_t i, std::size_t level, std::span<const Torus> row) {
@@ -132,12 +132,13 @@ ServerKey generate_server_key_in_process(const ClientKey& client, EncryptionRand
                               progress(i + 1, steps);
                             }
                           });
-  FourierBootstrapKey bsk(p.n, p.k, p.N, p.pbs);
+  FourierBootstrapKey bsk(p.n, p.k, p.N, p.pbs, p.grouping);
   {
     GgswCiphertext ggsw(p.k, p.N, p.pbs);
-    const auto bits = client.small_key().bits();
-    for (std::size_t i = 0; i < p.n.value(); ++i) {
-      encrypt_ggsw(ggsw, static_cast<std::int64_t>(bits[i]), client.glwe_key(), p.glwe_noise, rng);
+    const std::vector<std::int64_t> messages =
+        bootstrap_key_messages(client.small_key().bits(), p.grouping);
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      encrypt_ggsw(ggsw, messages[i], client.glwe_key(), p.glwe_noise, rng);
       bsk.set_ggsw(i, ggsw, fft);
       if (progress) progress(big + i + 1, steps);
     }

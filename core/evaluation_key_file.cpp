@@ -18,14 +18,14 @@ using namespace payload;
 // (mask of n values each), then every GGSW row (k mask polynomials of N values each).
 struct EvaluationKeyLayout {
   std::size_t ks_rows;
-  std::size_t n;
+  std::size_t ggsws;
   std::size_t ggsw_rows;
   std::size_t k;
   std::size_t big_n;
 };
 
 EvaluationKeyLayout layout_of(const ParameterSet& p) {
-  return {p.big_dimension().value() * p.ks.levels.value(), p.n.value(),
+  return {p.big_dimension().value() * p.ks.levels.value(), p.bootstrap_ggsw_count(),
           (p.k.value() + 1) * p.pbs.levels.value(), p.k.value(), p.N.value()};
 }
 
@@ -74,7 +74,7 @@ void read_evaluation_key_body(InArchive& ar, const ParameterSet& p, bool seeded,
   }
   (void)path;
   GgswCiphertext ggsw(p.k, p.N, p.pbs);
-  for (std::size_t i = 0; i < L.n; ++i) {
+  for (std::size_t i = 0; i < L.ggsws; ++i) {
     for (std::size_t r = 0; r < L.ggsw_rows; ++r) {
       auto data = ggsw.row(r);
       if (seeded) {
@@ -96,8 +96,8 @@ std::uint64_t evaluation_key_body_bytes(const ParameterSet& p, std::uint32_t fla
   if ((flags & kFlagNoBootstrapping) != 0) return 0;
   const bool seeded = (flags & kFlagSeeded) != 0;
   const EvaluationKeyLayout L = layout_of(p);
-  const std::uint64_t ks_values = L.ks_rows * (seeded ? 1 : L.n + 1);
-  const std::uint64_t bsk_values = L.n * L.ggsw_rows * (seeded ? 1 : L.k + 1) * L.big_n;
+  const std::uint64_t ks_values = L.ks_rows * (seeded ? 1 : p.n.value() + 1);
+  const std::uint64_t bsk_values = L.ggsws * L.ggsw_rows * (seeded ? 1 : L.k + 1) * L.big_n;
   return (seeded ? sizeof(Seed) : 0) + 8 * (ks_values + bsk_values);
 }
 
@@ -138,7 +138,7 @@ void write_evaluation_key(AtomicFile& out, const EvaluationKey& key, bool seeded
         }
         const std::size_t k = p.k.value();
         const std::size_t big_n = p.N.value();
-        for (std::size_t i = 0; i < p.n.value(); ++i) {
+        for (std::size_t i = 0; i < key.bootstrap_key.ggsw_count(); ++i) {
           const GgswCiphertext& g = key.bootstrap_key.ggsw(i);
           for (std::size_t r = 0; r < g.row_count(); ++r) {
             const auto row = g.row(r);
@@ -166,7 +166,7 @@ EvaluationKey load_evaluation_key(const std::filesystem::path& path) {
                                 LweKeyswitchKey(LweDimension(0), p.n, p.ks), std::nullopt});
       return;
     }
-    out.emplace(EvaluationKey{p, id, LweBootstrapKey(p.n, p.k, p.N, p.pbs),
+    out.emplace(EvaluationKey{p, id, LweBootstrapKey(p.n, p.k, p.N, p.pbs, p.grouping),
                               LweKeyswitchKey(p.big_dimension(), p.n, p.ks), std::nullopt});
     EvaluationKey& key = *out;
     read_evaluation_key_body(
@@ -196,7 +196,7 @@ ServerKey load_server_key(const std::filesystem::path& path, const ProgressCallb
     }
     const NegacyclicFft& fft = NegacyclicFft::for_size(p.N.value());
     CompactKeyswitchKey ksk(p.big_dimension(), p.n, p.ks);
-    FourierBootstrapKey bsk(p.n, p.k, p.N, p.pbs);
+    FourierBootstrapKey bsk(p.n, p.k, p.N, p.pbs, p.grouping);
     std::optional<Seed> seed;
     read_evaluation_key_body(
         ar, p, (h.flags & kFlagSeeded) != 0, path, seed,
@@ -205,7 +205,7 @@ ServerKey load_server_key(const std::filesystem::path& path, const ProgressCallb
         },
         [&](std::size_t i, const GgswCiphertext& g) {
           bsk.set_ggsw(i, g, fft);
-          if (progress) progress(i + 1, p.n.value());
+          if (progress) progress(i + 1, p.bootstrap_ggsw_count());
         });
     out.emplace(ServerKey::from_parts(p, id, std::move(bsk), std::move(ksk)));
   });

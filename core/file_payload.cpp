@@ -120,11 +120,12 @@ void put_params(OutArchive& ar, const ParameterSet& p) {
   put_noise(ar, p.lwe_noise);
   put_noise(ar, p.glwe_noise);
   put<std::uint32_t>(ar, p.message_bits);
-  // Bit 0: boolean; bit 1: centred modulus switch (added later: files without it read as
-  // standard, and an older reader that takes the byte for "boolean" then fails the
-  // fingerprint check, which covers the centred switch).
+  // Bit 0: boolean; bit 1: centred modulus switch; bits 2-3: multi-bit grouping factor − 1
+  // (each added later: files without them read as standard, and an older reader refuses
+  // the flags it does not know or fails the fingerprint check, which covers both).
   put<std::uint8_t>(
-      ar, static_cast<std::uint8_t>((p.boolean ? 1 : 0) | (p.centred_modulus_switch() ? 2 : 0)));
+      ar, static_cast<std::uint8_t>((p.boolean ? 1 : 0) | (p.centred_modulus_switch() ? 2 : 0) |
+                                    ((p.grouping - 1) << 2)));
   put<std::uint8_t>(ar, p.insecure ? 1 : 0);
   put<double>(ar, p.claimed_security_bits);
   put_string(ar, p.security_source);
@@ -168,11 +169,12 @@ ParameterSet get_params(InArchive& ar, const std::filesystem::path& path) {
                  0.0};
   p.message_bits = get<std::uint32_t>(ar);
   const auto set_flags = get<std::uint8_t>(ar);
-  if (set_flags > 3) {
+  if (set_flags > 15) {
     throw FileFormatError(where(path) + "unknown parameter flags " + std::to_string(set_flags));
   }
   p.boolean = (set_flags & 1) != 0;
   if ((set_flags & 2) != 0) p.modulus_switch = ModulusSwitchKind::kCentred;
+  p.grouping = ((set_flags >> 2) & 3U) + 1;
   p.insecure = get<std::uint8_t>(ar) != 0;
   p.claimed_security_bits = get<double>(ar);
   p.security_source = get_string(ar, path);

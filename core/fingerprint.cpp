@@ -33,6 +33,7 @@ Digest parameter_fingerprint(const ParameterSet& p) {
   add_noise(p.glwe_noise);
   // Appended only when centred, so that every standard set keeps its earlier fingerprint.
   if (p.centred_modulus_switch()) add(0x63656e7472656400);  // "centred"
+  if (p.multi_bit()) add(0x6d756c7469000000 | p.grouping);  // "multi" and g
   if (sodium_init() < 0) throw Error("libsodium could not be initialised");
   Digest d{};
   crypto_generichash(d.data(), d.size(), bytes.data(), bytes.size(), nullptr, 0);

@@ -28,9 +28,10 @@ double keyswitch_storage(LweDimension input_dimension, LweDimension output_dimen
 // Added by switching an n-dimensional ciphertext to modulus 2N/F: each rounding error is
 // uniform with variance (F/2N)²/12, n of them multiplied by key bits (E[s²] = 1/2), plus the
 // body's. The centred switch (eprint 2025/809) leaves the key bits' centred part only
-// (Var(s) = 1/4): (n/4 + 1) rounding variances instead of (n/2 + 1).
+// (Var(s) = 1/4): (n/4 + 1) rounding variances instead of (n/2 + 1). A multi-bit switch
+// (grouping g > 1) rounds each group's pattern sums once: ((n/g)(1 − 2^-g) + 1) of them.
 double modulus_switch(LweDimension n, PolynomialSize big_n, std::size_t lut_count = 1,
-                      ModulusSwitchKind kind = ModulusSwitchKind::kStandard);
+                      ModulusSwitchKind kind = ModulusSwitchKind::kStandard, unsigned grouping = 1);
 
 // The double-precision error of one external product in this engine's FFT, as a variance of
 // the output's phase (see kFftNoiseConstant).
@@ -40,7 +41,17 @@ double fft_external_product(GlweDimension k, PolynomialSize big_n, Decomposition
 double external_product(GlweDimension k, PolynomialSize big_n, DecompositionParams pbs,
                         const NoiseDistribution& bsk_noise);
 
-// Variance of a PBS output (blind rotation of a noiseless test polynomial, then extraction).
+// The transforms' error of one multi-bit group's external product (TFHE-rs's fitted term).
+double multi_bit_fft(GlweDimension k, PolynomialSize big_n, DecompositionParams pbs,
+                     unsigned grouping);
+
+// Noise one group of a multi-bit blind rotation adds (grouping g > 1): the external product
+// with the Fourier-domain sum Σ_p X^{ã_p}·GGSW_p of the group's 2^g GGSWs.
+double multi_bit_group(GlweDimension k, PolynomialSize big_n, DecompositionParams pbs,
+                       const NoiseDistribution& bsk_noise, unsigned grouping);
+
+// Variance of a PBS output (blind rotation of a noiseless test polynomial, then extraction):
+// n CMUXes, or n/g multi-bit groups.
 double programmable_bootstrap(const ParameterSet& p);
 
 // Variance at the modulus switch of a KS-PBS whose input is a linear combination, with

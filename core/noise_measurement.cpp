@@ -47,14 +47,6 @@ Torus raw_phase(std::span<const Torus> ct, std::span<const Torus> key) {
   return ct[key.size()] - dot;
 }
 
-// The switched phase b̃ − Σ ã_i·s_i in [0, 2N).
-std::uint64_t switched_phase(std::span<const std::uint64_t> switched, std::span<const Torus> key,
-                             std::uint64_t two_n) {
-  std::uint64_t dot = 0;
-  for (std::size_t i = 0; i < key.size(); ++i) dot += switched[i] * key[i];
-  return (switched[key.size()] - dot) & (two_n - 1);
-}
-
 // A value of Z_{2N} as a signed torus fraction in [−1/2, 1/2).
 double centred_fraction(double units, double two_n) {
   units -= std::round(units / two_n) * two_n;
@@ -141,7 +133,7 @@ std::vector<double> measure_modulus_switch(const ParameterSet& p, std::size_t sa
   RandomStream secret(derived_seed(seed, 5, 0), StreamPurpose::kSecret);
   RandomStream data(derived_seed(seed, 5, 1), StreamPurpose::kMask);
   std::vector<Torus> key(n), ct(n + 1);
-  std::vector<std::uint64_t> switched(n + 1);
+  std::vector<std::uint64_t> switched(switched_size(n, p.grouping));
   std::vector<double> errors(samples);
   for (std::size_t s = 0; s < samples; ++s) {
     for (std::size_t i = 0; i < n; i += 64) {
@@ -150,10 +142,11 @@ std::vector<double> measure_modulus_switch(const ParameterSet& p, std::size_t sa
     }
     data.fill(ct);  // uniform mask and body: a uniform phase under any key
     const Torus phase = raw_phase(ct, key);
-    modulus_switch_lwe(switched, ct, p.log2_two_n(), 0, p.modulus_switch);
+    modulus_switch_for_rotation(switched, ct, p.log2_two_n(), 0, p.modulus_switch, p.grouping);
     const double exact = static_cast<double>(phase) * 0x1p-64 * static_cast<double>(two_n);
-    errors[s] = centred_fraction(static_cast<double>(switched_phase(switched, key, two_n)) - exact,
-                                 static_cast<double>(two_n));
+    errors[s] = centred_fraction(
+        static_cast<double>(switched_phase(switched, key, p.log2_two_n(), p.grouping)) - exact,
+        static_cast<double>(two_n));
   }
   return errors;
 }
@@ -284,15 +277,17 @@ NoiseReport measure_noise(const ParameterSet& p, const MeasurementOptions& optio
         per_key, report.threads,
         [&] {
           return Work{server.make_scratch(), std::vector<Torus>(n + 1), std::vector<Torus>(big + 1),
-                      std::vector<std::uint64_t>(n + 1)};
+                      std::vector<std::uint64_t>(switched_size(n, p.grouping))};
         },
         [&](std::size_t i, Work& w) {
           const std::span<Torus> out_view(w.out);
           const Torus pt = encode_with_padding(messages[i], bits);
           keyswitch(w.small, inputs[i].data(), server.keyswitch_key(), w.scratch);
           ks[offset + i] = torus_to_real(raw_phase(w.small, small_key) - pt);
-          modulus_switch_lwe(w.switched, w.small, p.log2_two_n(), 0, p.modulus_switch);
-          const auto phase = static_cast<double>(switched_phase(w.switched, small_key, two_n));
+          modulus_switch_for_rotation(w.switched, w.small, p.log2_two_n(), 0, p.modulus_switch,
+                                      p.grouping);
+          const auto phase = static_cast<double>(
+              switched_phase(w.switched, small_key, p.log2_two_n(), p.grouping));
           at_ms[offset + i] =
               centred_fraction(phase - static_cast<double>(messages[i] * delta_units), two_n_real);
           programmable_bootstrap(std::span<const std::span<Torus>>(&out_view, 1), w.small, lut,
@@ -317,9 +312,9 @@ NoiseReport measure_noise(const ParameterSet& p, const MeasurementOptions& optio
   report.stages.push_back(summarise(Stage::kKeyswitch,
                                     "fresh + noise::keyswitch + noise::keyswitch_storage", ks,
                                     o.keys, scale * ks_model, o.confidence));
-  report.stages.push_back(summarise(Stage::kModulusSwitch, "noise::modulus_switch", ms, 0,
-                                    scale * modulus_switch(p.n, p.N, 1, p.modulus_switch),
-                                    o.confidence));
+  report.stages.push_back(
+      summarise(Stage::kModulusSwitch, "noise::modulus_switch", ms, 0,
+                scale * modulus_switch(p.n, p.N, 1, p.modulus_switch, p.grouping), o.confidence));
   report.stages.push_back(summarise(Stage::kAtModulusSwitch,
                                     "noise::at_modulus_switch (fresh inputs)", at_ms, o.keys,
                                     scale * at_modulus_switch(p, fresh_model), o.confidence));

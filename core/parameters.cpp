@@ -97,6 +97,42 @@ std::vector<ParameterSet> build_table() {
                    "TFHE-rs 1.4.0 V1_4_PARAM_MESSAGE_3_CARRY_3_KS_PBS_TUNIFORM_2M128 "
                    "(v1_4/classic/tuniform/p_fail_2_minus_128/ks_pbs.rs), 2-norm 9",
                    -128.992)));
+  // TFHE-rs shortint V1_1_PARAM_MULTI_BIT_GROUP_g_MESSAGE_x_CARRY_x_KS_PBS_TUNIFORM_2M128
+  // (tfhe/src/shortint/parameters/v1_1/multi_bit/tuniform/p_fail_2_minus_128/ks_pbs.rs; the
+  // V1_2 … V1_7 names of TFHE-rs 1.7.0 alias them): multi-bit blind rotation of grouping
+  // factor g, a plain (not centred) modulus switch of each pattern's sum, 64-bit key switch.
+  // p_fail as published at the 2-norm its max_noise_level names (3, 5 and 9).
+  const auto grouped = [](unsigned g, ParameterSet p) {
+    p.grouping = g;
+    return p;
+  };
+  const std::string mb_security = "TFHE-rs shortint (132 bits, lattice estimator)";
+  const auto mb_source = [](unsigned g, unsigned x) {
+    const std::string gs = std::to_string(g), xs = std::to_string(x);
+    const unsigned norm = (1U << x) + 1;  // max_noise_level: message modulus + 1
+    return "TFHE-rs 1.1 V1_1_PARAM_MULTI_BIT_GROUP_" + gs + "_MESSAGE_" + xs + "_CARRY_" + xs +
+           "_KS_PBS_TUNIFORM_2M128 (v1_1/multi_bit/tuniform/p_fail_2_minus_128/ks_pbs.rs; "
+           "aliased up to TFHE-rs 1.7.0), 2-norm " +
+           std::to_string(norm);
+  };
+  t.push_back(grouped(
+      2, make("PBS_2BIT_MB2_2M128", 800, 2, 1024, 22, 1, 4, 3, ND::tuniform(48), ND::tuniform(17),
+              2, false, false, 132.0, mb_security, mb_source(2, 1), -136.056)));
+  t.push_back(grouped(
+      3, make("PBS_2BIT_MB3_2M128", 801, 2, 1024, 22, 1, 4, 3, ND::tuniform(48), ND::tuniform(17),
+              2, false, false, 132.0, mb_security, mb_source(3, 1), -144.818)));
+  t.push_back(grouped(
+      2, make("PBS_4BIT_MB2_2M128", 918, 1, 4096, 21, 1, 3, 5, ND::tuniform(45), ND::tuniform(3), 4,
+              false, false, 132.0, mb_security, mb_source(2, 2), -140.341)));
+  t.push_back(grouped(
+      3, make("PBS_4BIT_MB3_2M128", 918, 1, 2048, 15, 2, 3, 6, ND::tuniform(45), ND::tuniform(17),
+              4, false, false, 132.0, mb_security, mb_source(3, 2), -128.235)));
+  t.push_back(grouped(
+      2, make("PBS_6BIT_MB2_2M128", 998, 1, 16384, 14, 2, 3, 6, ND::tuniform(43), ND::tuniform(3),
+              6, false, false, 132.0, mb_security, mb_source(2, 3), -135.674)));
+  t.push_back(grouped(
+      3, make("PBS_6BIT_MB3_2M128", 999, 1, 16384, 14, 2, 3, 6, ND::tuniform(43), ND::tuniform(3),
+              6, false, false, 132.0, mb_security, mb_source(3, 3), -147.007)));
   // Small and fast for tests: n = 64 keeps the modulus-switch noise low enough for 7-bit
   // tables at N = 4096. No security whatsoever.
   t.push_back(make("TOY", 64, 1, 4096, 15, 2, 4, 5, ND::gaussian(std::ldexp(1.0, -30)),
@@ -111,6 +147,10 @@ std::vector<ParameterSet> build_table() {
 
 unsigned ParameterSet::log2_two_n() const {
   return static_cast<unsigned>(std::countr_zero(N.value())) + 1;
+}
+
+std::size_t ParameterSet::bootstrap_ggsw_count() const {
+  return n.value() / grouping * ggsws_per_group(grouping);
 }
 
 std::string ParameterSet::display_name() const {
@@ -141,6 +181,20 @@ void check_parameters(const ParameterSet& p) {
   }
   check_decomposition(p.pbs);
   check_decomposition(p.ks);
+  if (p.grouping < 1 || p.grouping > kMaxGrouping) {
+    throw InvalidArgument(where + "grouping factor " + std::to_string(p.grouping) +
+                          " is not in [1, " + std::to_string(kMaxGrouping) + "]");
+  }
+  if (p.multi_bit() && p.centred_modulus_switch()) {
+    throw InvalidArgument(where +
+                          "the centred modulus switch is not implemented for multi-bit keys "
+                          "(their switch rounds each pattern's sum once)");
+  }
+  if (p.n.value() % p.grouping != 0) {
+    throw InvalidArgument(where + "n=" + std::to_string(p.n.value()) +
+                          " is not a multiple of the grouping factor " +
+                          std::to_string(p.grouping));
+  }
 }
 
 }  // namespace lutfhe

@@ -31,6 +31,10 @@ struct ParameterSet {
   double published_log2_pfail;  // as published by the source; NaN where none is published
   // Before blind rotation (core/modulus_switch.hpp); part of the fingerprint when centred.
   ModulusSwitchKind modulus_switch = ModulusSwitchKind::kStandard;
+  // Multi-bit blind rotation (Bergerat et al., eprint 2022/704, §3; TFHE-rs's
+  // grouping_factor): the n key bits are taken g at a time, one external product per group.
+  // 1 is the classic one-CMUX-per-bit rotation. Part of the fingerprint when above 1.
+  unsigned grouping = 1;
 
   LweDimension big_dimension() const { return flattened_dimension(k, N); }
   // log2(2N): the bits that survive the modulus switch.
@@ -38,6 +42,9 @@ struct ParameterSet {
   // "TOY (INSECURE)" for insecure sets, the name otherwise.
   std::string display_name() const;
   bool centred_modulus_switch() const { return modulus_switch == ModulusSwitchKind::kCentred; }
+  bool multi_bit() const { return grouping > 1; }
+  // GGSWs in the bootstrapping key: (n/g)·2^g, or n for g = 1.
+  std::size_t bootstrap_ggsw_count() const;
 };
 
 // All named sets, in table order.
@@ -45,7 +52,7 @@ std::span<const ParameterSet> parameter_sets();
 // The set called `name` (case-sensitive); InvalidArgument listing the known names otherwise.
 const ParameterSet& find_parameter_set(std::string_view name);
 
-// Validates a parameter set (power-of-two N, decompositions that fit, n ≥ 1...).
+// Validates a parameter set (power-of-two N, decompositions that fit, n ≥ 1, g divides n...).
 void check_parameters(const ParameterSet& p);
 
 }  // namespace lutfhe

@@ -53,8 +53,9 @@ void keyswitch_bootstrap_batch(std::span<LweCiphertext> outputs,
   }
   keyswitch_batch(small, big, key.keyswitch_key(), scratch);
   for (std::size_t b = 0; b < count; ++b) {
-    auto ms = scratch.take<std::uint64_t>(n + 1);
-    modulus_switch_lwe(ms, small[b], log2_two_n, 0, key.parameters().modulus_switch);
+    auto ms = scratch.take<std::uint64_t>(switched_size(n, bsk.grouping()));
+    modulus_switch_for_rotation(ms, small[b], log2_two_n, 0, key.parameters().modulus_switch,
+                                bsk.grouping());
     switched[b] = ms;
     accs[b] = scratch.take<Torus>(polys * big_n);
     tables[b] = luts[b]->polynomial();

@@ -1,5 +1,7 @@
 #include "core/server_key.hpp"
 
+#include "core/modulus_switch.hpp"
+
 #include "core/blind_rotate.hpp"
 #include "core/errors.hpp"
 #include "core/keyswitch.hpp"
@@ -37,6 +39,8 @@ void ServerKey::check_consistency() const {
                 "key-switching key output n", "parameters n");
   require_equal(bsk_.input_dimension().value(), params_.n.value(), "server key", "bootstrap key n",
                 "parameters n");
+  require_equal(bsk_.grouping(), params_.grouping, "server key", "bootstrap key grouping factor",
+                "parameters grouping factor");
   require_equal(bsk_.polynomial_size().value(), params_.N.value(), "server key", "bootstrap key N",
                 "parameters N");
   require_equal(bsk_.glwe_dimension().value(), params_.k.value(), "server key", "bootstrap key k",
@@ -57,9 +61,10 @@ std::size_t ServerKey::batch_scratch_size(std::size_t batch) const {
                             scratch_bytes<std::span<const std::uint64_t>>(batch) +
                             2 * scratch_bytes<std::span<const Torus>>(batch);
   return scratch_size() + views + compact_keyswitch_batch_scratch_size(params_.n, batch) +
-         batch * (scratch_bytes<Torus>(params_.n.value() + 1) +          // key-switched
-                  scratch_bytes<std::uint64_t>(params_.n.value() + 1) +  // modulus-switched
-                  scratch_bytes<Torus>(polys * params_.N.value()));      // accumulator
+         batch * (scratch_bytes<Torus>(params_.n.value() + 1) +  // key-switched
+                  scratch_bytes<std::uint64_t>(switched_size(params_.n.value(),
+                                                             params_.grouping)) +  // switched
+                  scratch_bytes<Torus>(polys * params_.N.value()));                // accumulator
 }
 
 }  // namespace lutfhe

@@ -49,4 +49,12 @@ constexpr LweDimension flattened_dimension(GlweDimension k, PolynomialSize n) {
   return LweDimension(k.value() * n.value());
 }
 
+// The largest multi-bit grouping factor (the key grows as 2^g/g).
+inline constexpr unsigned kMaxGrouping = 4;
+// GGSWs per group of g key bits of a multi-bit bootstrapping key: one per bit pattern, 2^g
+// (1 for the classic key, g = 1: the bit itself).
+constexpr std::size_t ggsws_per_group(unsigned grouping) {
+  return grouping <= 1 ? 1 : std::size_t{1} << grouping;
+}
+
 }  // namespace lutfhe

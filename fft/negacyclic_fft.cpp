@@ -147,6 +147,19 @@ NegacyclicFft::NegacyclicFft(std::size_t polynomial_size) : n_(polynomial_size) 
     untwist_re_[j] = twist_re_[j] * inv_half;
     untwist_im_[j] = -twist_im_[j] * inv_half;
   }
+  // Point j of the size-N/2 forward transform (sign −1) of the twisted fold of X^1 is
+  // ω·exp(−2πi·j/(N/2)) = exp(iπ(1 − 4j)/N).
+  const std::size_t two_n = 2 * n_;
+  exponents_.resize(half);
+  for (std::size_t j = 0; j < half; ++j) {
+    exponents_[j] = static_cast<std::uint32_t>((1 + two_n * half - 4 * j) % two_n);
+  }
+  roots_.resize(two_n);
+  for (std::size_t m = 0; m < two_n; ++m) {
+    const long double angle = std::numbers::pi_v<long double> * static_cast<long double>(m) /
+                              static_cast<long double>(n_);
+    roots_[m] = Complex(static_cast<double>(std::cos(angle)), static_cast<double>(std::sin(angle)));
+  }
 }
 
 NegacyclicFft::~NegacyclicFft() {

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "fft/aligned.hpp"
 
@@ -52,6 +53,12 @@ class NegacyclicFft {
   // with the production of the input (the external product does, with decomposition).
   std::span<const double> twist_re() const { return twist_re_; }
   std::span<const double> twist_im() const { return twist_im_; }
+  // The transform of the monomial X^a is ζ_j^a at each of the N/2 points: ζ_j = exp(iπ·e_j/N)
+  // with the odd exponent e_j = evaluation_exponents()[j] (1 − 4j mod 2N for FFTW's forward
+  // sign), so X^a maps to roots_of_unity()[a·e_j mod 2N], where roots_of_unity()[m] =
+  // exp(iπ·m/N) for m in [0, 2N). Multi-bit blind rotation builds (X^a − 1)·GGSW from these.
+  std::span<const std::uint32_t> evaluation_exponents() const { return exponents_; }
+  std::span<const Complex> roots_of_unity() const { return roots_; }
   // out = FFT(twisted) for input already folded and twisted; `twisted` is destroyed.
   void forward_twisted(std::span<Complex> out, std::span<Complex> twisted) const;
 
@@ -95,6 +102,8 @@ class NegacyclicFft {
   fftw_plan forward_oop_plan_ = nullptr;           // out of place
   fftw_plan backward_oop_plan_ = nullptr;          // out of place
   AlignedVector<double> twist_re_, twist_im_;      // ω^j
+  std::vector<std::uint32_t> exponents_;           // e_j
+  AlignedVector<Complex> roots_;                   // exp(iπ·m/N)
   AlignedVector<double> untwist_re_, untwist_im_;  // ω^{-j} / (N/2), normalisation folded in
 };
 

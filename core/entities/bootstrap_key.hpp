@@ -1,6 +1,8 @@
-// Bootstrapping keys: one GGSW encryption of each bit of the small LWE key under the GLWE key.
-// Stored in the standard domain (files do not depend on the FFT backend) and converted once,
-// at load, to the Fourier domain where blind rotation uses it.
+// Bootstrapping keys: one GGSW encryption of each bit of the small LWE key under the GLWE key,
+// or, for a multi-bit key of grouping factor g, of each non-zero bit pattern of every group of
+// g key bits (bootstrap_key_messages in core/bootstrap_key_generation.hpp says which value each
+// GGSW holds). Stored in the standard domain (files do not depend on the FFT backend) and converted
+// once, at load, to the Fourier domain where blind rotation uses it.
 #pragma once
 
 #include <span>
@@ -15,9 +17,11 @@ namespace lutfhe {
 class LweBootstrapKey {
  public:
   LweBootstrapKey(LweDimension input_dimension, GlweDimension k, PolynomialSize n,
-                  DecompositionParams decomposition);
+                  DecompositionParams decomposition, unsigned grouping = 1);
 
-  LweDimension input_dimension() const { return LweDimension(ggsws_.size()); }
+  LweDimension input_dimension() const { return input_dimension_; }
+  unsigned grouping() const { return grouping_; }
+  std::size_t ggsw_count() const { return ggsws_.size(); }
   GlweDimension glwe_dimension() const { return k_; }
   PolynomialSize polynomial_size() const { return n_; }
   DecompositionParams decomposition() const { return decomposition_; }
@@ -25,6 +29,8 @@ class LweBootstrapKey {
   const GgswCiphertext& ggsw(std::size_t i) const { return ggsws_[i]; }
 
  private:
+  LweDimension input_dimension_;
+  unsigned grouping_;
   GlweDimension k_;
   PolynomialSize n_;
   DecompositionParams decomposition_;
@@ -38,10 +44,12 @@ class FourierBootstrapKey {
   FourierBootstrapKey(const LweBootstrapKey& standard, const NegacyclicFft& fft);
   // An all-zero key to be filled GGSW by GGSW with set_ggsw (streaming generation).
   FourierBootstrapKey(LweDimension input_dimension, GlweDimension k, PolynomialSize n,
-                      DecompositionParams decomposition);
+                      DecompositionParams decomposition, unsigned grouping = 1);
   void set_ggsw(std::size_t i, const GgswCiphertext& standard, const NegacyclicFft& fft);
 
   LweDimension input_dimension() const { return input_dimension_; }
+  unsigned grouping() const { return grouping_; }
+  std::size_t ggsw_count() const { return ggsw_count_; }
   GlweDimension glwe_dimension() const { return k_; }
   PolynomialSize polynomial_size() const { return n_; }
   DecompositionParams decomposition() const { return decomposition_; }
@@ -51,6 +59,8 @@ class FourierBootstrapKey {
 
  private:
   LweDimension input_dimension_;
+  unsigned grouping_;
+  std::size_t ggsw_count_;
   GlweDimension k_;
   PolynomialSize n_;
   DecompositionParams decomposition_;

@@ -92,6 +92,35 @@ TEST(Parameters, CentredSetsReachTwoToTheMinus128) {
   }
 }
 
+TEST(Parameters, MultiBitSetsMatchTheirPublishedFailureProbability) {
+  // TFHE-rs publishes these at the 2-norm of max_noise_level (3, 5, 9). The model of the
+  // multi-bit rotation (2^g GGSWs summed per group, one rounding per group in the switch,
+  // TFHE-rs's fitted FFT term) must land on it; the classic model on the same numbers (g = 1)
+  // must not describe them.
+  const struct {
+    const char* name;
+    unsigned grouping;
+    double norm;
+  } sets[] = {{"PBS_2BIT_MB2_2M128", 2, 3.0}, {"PBS_2BIT_MB3_2M128", 3, 3.0},
+              {"PBS_4BIT_MB2_2M128", 2, 5.0}, {"PBS_4BIT_MB3_2M128", 3, 5.0},
+              {"PBS_6BIT_MB2_2M128", 2, 9.0}, {"PBS_6BIT_MB3_2M128", 3, 9.0}};
+  for (const auto& [name, grouping, norm] : sets) {
+    const ParameterSet& p = find_parameter_set(name);
+    EXPECT_EQ(p.grouping, grouping) << name;
+    EXPECT_FALSE(p.centred_modulus_switch()) << name;
+    const double model = noise::log2_pfail_pbs(p, p.message_bits, norm * norm);
+    ParameterSet classic = p;
+    classic.grouping = 1;
+    const double as_classic = noise::log2_pfail_pbs(classic, p.message_bits, norm * norm);
+    std::printf(
+        "PFAIL %-18s %u bits, 2-norm %.0f: model log2 p_fail %.3f (as classic %.3f), "
+        "published %.3f\n",
+        name, p.message_bits, norm, model, as_classic, p.published_log2_pfail);
+    EXPECT_NEAR(model, p.published_log2_pfail, 1.0) << name;
+    EXPECT_NE(model, as_classic) << name;
+  }
+}
+
 TEST(Parameters, TheModulusSwitchIsPartOfTheFingerprint) {
   // Keys and ciphertexts made for a centred set must not load as the standard set with the same
   // numbers (the engine would bootstrap them with the other switch).
@@ -102,7 +131,8 @@ TEST(Parameters, TheModulusSwitchIsPartOfTheFingerprint) {
   EXPECT_EQ(find_parameter_set_by_fingerprint(parameter_fingerprint(centred)), &centred);
   EXPECT_EQ(find_parameter_set_by_fingerprint(parameter_fingerprint(standard)), nullptr);
   for (const ParameterSet& p : parameter_sets()) {
-    EXPECT_EQ(p.centred_modulus_switch(), p.name.ends_with("_2M128")) << p.name;
+    // TFHE-rs's multi-bit sets switch each pattern's sum plainly.
+    EXPECT_EQ(p.centred_modulus_switch(), p.name.ends_with("_2M128") && !p.multi_bit()) << p.name;
   }
 }
 
