@@ -19,6 +19,15 @@ double external_product_flops(const ParameterSet& p) {
 }
 
 double blind_rotate_flops(const ParameterSet& p) {
+  if (p.multi_bit()) {
+    // Per group: the 2^g − 1 complex multiply-adds that sum the rotated GGSWs, then one
+    // external product.
+    const double polys = static_cast<double>(p.k.value() + 1);
+    const double levels = static_cast<double>(p.pbs.levels.value());
+    const double combine = (static_cast<double>(ggsws_per_group(p.grouping)) - 1.0) * 8.0 * polys *
+                           levels * polys * static_cast<double>(p.N.value()) / 2.0;
+    return static_cast<double>(p.n.value() / p.grouping) * (external_product_flops(p) + combine);
+  }
   return static_cast<double>(p.n.value()) * external_product_flops(p);
 }
 

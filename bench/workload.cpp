@@ -150,12 +150,13 @@ std::unique_ptr<OpRunner> make_runner(BenchOp op, const BenchFixture& fx) {
         gate_nand(out, fx.big_input_a(), fx.big_input_b(), key, scratch);
       });
     case BenchOp::kBlindRotate:
-      return runner([&fx, &key,
-                     scratch = Scratch(blind_rotate_scratch_size(p.k, p.N, p.pbs.levels)),
-                     acc = AlignedVector<Torus>(glwe_size)]() mutable {
-        blind_rotate(acc, fx.switched_input(), fx.lookup_table().polynomial(), key.bootstrap_key(),
-                     key.fft(), scratch);
-      });
+      return runner(
+          [&fx, &key,
+           scratch = Scratch(blind_rotate_scratch_size(p.k, p.N, p.pbs.levels, p.grouping)),
+           acc = AlignedVector<Torus>(glwe_size)]() mutable {
+            blind_rotate(acc, fx.switched_input(), fx.lookup_table().polynomial(),
+                         key.bootstrap_key(), key.fft(), scratch);
+          });
     case BenchOp::kExternalProduct:
       return runner([&fx, &key,
                      scratch = Scratch(external_product_scratch_size(p.k, p.N, p.pbs.levels)),

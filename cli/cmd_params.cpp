@@ -60,24 +60,28 @@ std::string decomposition(const DecompositionParams& d) {
 }
 
 int list_sets() {
-  std::cout << pad("name", 16) << pad("n", 6) << pad("k", 3) << pad("N", 7) << pad("PBS b,l", 9)
+  std::cout << pad("name", 20) << pad("n", 6) << pad("k", 3) << pad("N", 7) << pad("PBS b,l", 9)
             << pad("KS b,l", 8) << pad("noise lwe/glwe", 19) << pad("bits", 7)
-            << pad("log2 p_fail", 13) << pad("mod switch", 12) << "security\n";
+            << pad("log2 p_fail", 13) << pad("rotation", 15) << "security\n";
   for (const auto& p : parameter_sets()) {
-    std::cout << pad(p.name, 16) << pad(std::to_string(p.n.value()), 6)
+    const std::string rotation = p.multi_bit() ? "multi-bit g=" + std::to_string(p.grouping)
+                                 : p.centred_modulus_switch() ? "centred switch"
+                                                              : "classic";
+    std::cout << pad(p.name, 20) << pad(std::to_string(p.n.value()), 6)
               << pad(std::to_string(p.k.value()), 3) << pad(std::to_string(p.N.value()), 7)
               << pad(decomposition(p.pbs), 9) << pad(decomposition(p.ks), 8)
               << pad(short_noise(p.lwe_noise) + "/" + short_noise(p.glwe_noise), 19)
               << pad(precision_of(p), 7) << pad(log2_pfail(p, p.message_bits), 13)
-              << pad(p.centred_modulus_switch() ? "centred" : "standard", 12) << security_of(p)
-              << '\n';
+              << pad(rotation, 15) << security_of(p) << '\n';
   }
   std::cout
       << "b,l: decomposition base 2^b, l levels. noise: g2^e Gaussian with sigma 2^e of the "
          "torus, tuB TUniform on [-2^B, 2^B] (of 2^64). log2 p_fail: the noise model's "
          "probability that one KS-PBS decrypts wrongly at the set's precision (booleans: "
-         "margin 1/8), inputs of 2-norm 1. mod switch: centred is the mean-compensated switch "
-         "(de Ruijter et al., eprint 2025/809). 'lutfhe params show NAME|FILE.json' for details, "
+         "margin 1/8), inputs of 2-norm 1. rotation: classic (one CMUX per key bit), centred "
+         "switch (the mean-compensated modulus switch, de Ruijter et al., eprint 2025/809), or "
+         "multi-bit g (one external product per g key bits, Bergerat et al., eprint 2022/704). "
+         "'lutfhe params show NAME|FILE.json' for details, "
          "sizes and a security "
          "estimate.\n";
   return 0;

@@ -18,6 +18,13 @@ double blind_rotation_flops(const ParameterSet& p) {
   const double l = static_cast<double>(p.pbs.levels.value());
   const double big_n = static_cast<double>(p.N.value());
   const double ep = (k1 * l + k1) * transform_flops(big_n) + 8.0 * k1 * k1 * l * (big_n / 2.0);
+  if (p.multi_bit()) {
+    // Per group: one external product after summing 2^g rotated GGSWs in the Fourier domain
+    // (2^g − 1 complex multiply-adds per GGSW value).
+    const double patterns = static_cast<double>(ggsws_per_group(p.grouping));
+    const double combine = (patterns - 1.0) * 8.0 * k1 * k1 * l * (big_n / 2.0);
+    return static_cast<double>(p.n.value() / p.grouping) * (ep + combine);
+  }
   return static_cast<double>(p.n.value()) * ep;
 }
 
@@ -33,7 +40,7 @@ double estimate_ks_pbs_ms(const ParameterSet& p, const CostModel& model) {
 
 double evaluation_key_bytes(const ParameterSet& p) {
   const double k1 = static_cast<double>(p.k.value() + 1);
-  const double bsk = static_cast<double>(p.n.value()) * k1 * k1 *
+  const double bsk = static_cast<double>(p.bootstrap_ggsw_count()) * k1 * k1 *
                      static_cast<double>(p.pbs.levels.value()) * static_cast<double>(p.N.value());
   const double ksk = static_cast<double>(p.big_dimension().value()) *
                      static_cast<double>(p.ks.levels.value()) *

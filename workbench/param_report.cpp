@@ -73,10 +73,10 @@ ParamReport make_param_report(const ParameterSet& p) {
   r.client_key_file = client_key_file_size(p);
   r.evaluation_key_file = evaluation_key_file_size(p, false);
   r.evaluation_key_file_seeded = evaluation_key_file_size(p, true);
-  // FourierBootstrapKey: n GGSWs of fourier_ggsw_size complex doubles (16 bytes);
-  // CompactKeyswitchKey: k·N·l_ks rows of n+1 32-bit values.
-  r.server_key_memory =
-      n * fourier_ggsw_size(p.k, p.N, p.pbs.levels) * 16 + big * p.ks.levels.value() * (n + 1) * 4;
+  // FourierBootstrapKey: n GGSWs ((n/g)·2^g multi-bit) of fourier_ggsw_size complex doubles
+  // (16 bytes); CompactKeyswitchKey: k·N·l_ks rows of n+1 32-bit values.
+  r.server_key_memory = p.bootstrap_ggsw_count() * fourier_ggsw_size(p.k, p.N, p.pbs.levels) * 16 +
+                        big * p.ks.levels.value() * (n + 1) * 4;
   r.lwe_big = 8 * (big + 1);
   r.lwe_small = 8 * (n + 1);
   r.ciphertext_file_one = ciphertexts_file_size(p, 1, false);
@@ -88,7 +88,7 @@ ParamReport make_param_report(const ParameterSet& p) {
   r.keyswitch_added = noise::keyswitch(p.big_dimension(), p.ks, p.lwe_noise) +
                       noise::keyswitch_storage(p.big_dimension(), p.n, p.ks);
   r.after_keyswitch = r.pbs_output + r.keyswitch_added;
-  r.modswitch_added = noise::modulus_switch(p.n, p.N, 1, p.modulus_switch);
+  r.modswitch_added = noise::modulus_switch(p.n, p.N, 1, p.modulus_switch, p.grouping);
   r.at_blind_rotation = noise::at_modulus_switch(p, r.pbs_output);
   r.at_blind_rotation_fresh = noise::at_modulus_switch(p, r.fresh);
   for (unsigned bits = 1; bits <= 8; ++bits) {
@@ -120,6 +120,12 @@ std::string format_param_report(const ParamReport& r) {
                   " (big key k*N = " + std::to_string(p.big_dimension().value()) + ")");
   row("PBS decomposition", "base 2^" + std::to_string(p.pbs.base_log.value()) + ", " +
                                std::to_string(p.pbs.levels.value()) + " levels");
+  if (p.multi_bit()) {
+    row("blind rotation", "multi-bit, grouping factor " + std::to_string(p.grouping) + " (" +
+                              std::to_string(p.bootstrap_ggsw_count()) +
+                              " GGSWs, one external product per " + std::to_string(p.grouping) +
+                              " key bits)");
+  }
   row("KS decomposition", "base 2^" + std::to_string(p.ks.base_log.value()) + ", " +
                               std::to_string(p.ks.levels.value()) + " levels");
   row("LWE noise",
@@ -152,7 +158,10 @@ std::string format_param_report(const ParamReport& r) {
   row("+ key switch", variance_text(r.keyswitch_added));
   row("after key switch", variance_text(r.after_keyswitch));
   row("+ modulus switch", variance_text(r.modswitch_added) +
-                              (p.centred_modulus_switch() ? " (centred, eprint 2025/809)" : ""));
+                              (p.centred_modulus_switch() ? " (centred, eprint 2025/809)"
+                               : p.multi_bit()            ? " (one rounding per group of " +
+                                                     std::to_string(p.grouping) + " key bits)"
+                                               : ""));
   row("at blind-rotation input", variance_text(r.at_blind_rotation) + " (input: a PBS output)");
   row("", variance_text(r.at_blind_rotation_fresh) + " (input: a fresh encryption)");
 
