@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <bit>
+#include <climits>
 
 #include "core/errors.hpp"
 #include "core/external_product.hpp"
 #include "core/modulus_switch.hpp"
 #include "core/polynomial.hpp"
 #include "core/sample_extract.hpp"
+#include "fft/avx512.hpp"
 
 namespace lutfhe {
 
@@ -40,39 +42,69 @@ void start_rotation(std::span<Torus> acc, std::span<const std::uint64_t> switche
 
 // combined = Σ_p X^{rotation_p}·GGSW_p over the 2^g patterns of one group, in the Fourier
 // matrix layout (fft/fourier_matrix.hpp): value j of every row and column of a chunk is scaled
-// by the same factor ζ_j^{rotation_p} (NegacyclicFft::roots_of_unity).
+// by the same factor ζ_j^{rotation_p} (NegacyclicFft::roots_of_unity). The result is built in
+// tiles of about 16 KiB that stay in L1 while each GGSW's matching tile streams past (the 2^g
+// GGSWs lie a power of two apart, so reading them side by side would collide in the cache's
+// sets).
 void combine_group(std::span<Complex> combined, std::span<const std::uint64_t> rotations,
                    const FourierBootstrapKey& bsk, std::size_t first_ggsw,
                    const NegacyclicFft& fft) {
   const std::size_t half = bsk.polynomial_size().value() / 2;
-  const std::size_t two_n = 2 * bsk.polynomial_size().value();
+  const std::uint64_t mask = 2 * bsk.polynomial_size().value() - 1;  // 2N is a power of two
   const std::size_t polys = bsk.glwe_dimension().value() + 1;
   const std::size_t block = polys * bsk.decomposition().levels.value() * polys;  // rows·cols
   const std::size_t w = fourier_matrix_chunk(half);
+  const std::size_t chunks = half / w;
+  const std::size_t per_tile = std::max<std::size_t>(1, 1024 / (block * w));
   const std::uint32_t* exponents = fft.evaluation_exponents().data();
   const Complex* roots = fft.roots_of_unity().data();
+  const std::size_t ggsw_doubles = 2 * combined.size();
+  const double* key = reinterpret_cast<const double*>(bsk.ggsw(first_ggsw).data.data());
   double* c = reinterpret_cast<double*>(combined.data());
-  for (std::size_t p = 0; p < rotations.size(); ++p) {
-    const double* g = reinterpret_cast<const double*>(bsk.ggsw(first_ggsw + p).data.data());
-    const std::uint64_t e = rotations[p];
-    if (p == 0) {  // the all-zero pattern rotates by X^0
-      std::copy(g, g + 2 * combined.size(), c);
-      continue;
-    }
-    for (std::size_t q = 0; q < half / w; ++q) {
-      alignas(64) double f[2 * 16];
-      for (std::size_t t = 0; t < w; ++t) {
-        const Complex z = roots[(e * exponents[q * w + t]) % two_n];
-        f[2 * t] = z.real();
-        f[2 * t + 1] = z.imag();
-      }
-      const std::size_t base = 2 * q * block * w;
-      for (std::size_t rc = 0; rc < block; ++rc) {
-        const double* gp = g + base + 2 * rc * w;
-        double* cp = c + base + 2 * rc * w;
+  for (std::size_t q0 = 0; q0 < chunks; q0 += per_tile) {
+    const std::size_t q1 = std::min(chunks, q0 + per_tile);
+    const std::size_t lo = 2 * q0 * block * w, hi = 2 * q1 * block * w;
+    std::copy(key + lo, key + hi, c + lo);  // p = 0: X^0
+    for (std::size_t p = 1; p < rotations.size(); ++p) {
+      const double* g = key + p * ggsw_doubles;
+      for (std::size_t q = q0; q < q1; ++q) {
+        // (re, im) of ζ_j^{rotation_p} for j = q·w + t.
+        alignas(64) double f[2 * 16];
         for (std::size_t t = 0; t < w; ++t) {
-          cp[2 * t] += f[2 * t] * gp[2 * t] - f[2 * t + 1] * gp[2 * t + 1];
-          cp[2 * t + 1] += f[2 * t] * gp[2 * t + 1] + f[2 * t + 1] * gp[2 * t];
+          const Complex z = roots[(rotations[p] * exponents[q * w + t]) & mask];
+          f[2 * t] = z.real();
+          f[2 * t + 1] = z.imag();
+        }
+        const std::size_t base = 2 * q * block * w;
+        std::size_t rc = 0;
+#ifdef LUTFHE_AVX512
+        if (w == 16) {
+          const __m512d flip = _mm512_castsi512_pd(
+              _mm512_setr_epi64(INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0));
+          __m512d fr[4], fi[4];
+          for (std::size_t u = 0; u < 4; ++u) {
+            const __m512d fv = _mm512_load_pd(f + 8 * u);
+            fr[u] = _mm512_movedup_pd(fv);
+            fi[u] = _mm512_xor_pd(_mm512_permute_pd(fv, 0xFF), flip);
+          }
+          for (; rc < block; ++rc) {
+            const std::size_t at = base + 2 * rc * w;
+            for (std::size_t u = 0; u < 4; ++u) {
+              const __m512d gv = _mm512_load_pd(g + at + 8 * u);
+              __m512d sv = _mm512_load_pd(c + at + 8 * u);
+              sv = _mm512_fmadd_pd(fr[u], gv, sv);
+              sv = _mm512_fmadd_pd(fi[u], _mm512_permute_pd(gv, 0x55), sv);
+              _mm512_store_pd(c + at + 8 * u, sv);
+            }
+          }
+        }
+#endif
+        for (; rc < block; ++rc) {
+          const std::size_t at = base + 2 * rc * w;
+          for (std::size_t t = 0; t < w; ++t) {
+            c[at + 2 * t] += f[2 * t] * g[at + 2 * t] - f[2 * t + 1] * g[at + 2 * t + 1];
+            c[at + 2 * t + 1] += f[2 * t] * g[at + 2 * t + 1] + f[2 * t + 1] * g[at + 2 * t];
+          }
         }
       }
     }
