@@ -262,7 +262,7 @@ BenchResult measure_op(const BenchFixture& fixture, BenchOp op, int threads,
   r.op = op;
   r.params = &fixture.parameters();
   r.threads = started;
-  r.ops = per_thread * static_cast<std::size_t>(started);
+  r.ops = per_thread * static_cast<std::size_t>(started) * runners.front()->ops_per_run();
   r.seconds = best.wall;
   r.cpu_share = best.cpu / (best.wall * static_cast<double>(started));
   r.repetitions = options.repetitions;

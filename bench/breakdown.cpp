@@ -13,6 +13,7 @@
 
 #include "bench/flop_floor.hpp"
 #include "core/blind_rotate.hpp"
+#include "core/errors.hpp"
 #include "core/external_product.hpp"
 #include "core/json_text.hpp"
 #include "core/keyswitch.hpp"
@@ -115,6 +116,11 @@ double Breakdown::stage_sum() const {
 
 Breakdown measure_breakdown(const BenchFixture& fx, const BenchOptions& options) {
   const ParameterSet& p = fx.parameters();
+  if (p.multi_bit()) {
+    throw InvalidArgument(
+        "--breakdown times the stages of the classic one-CMUX-per-bit rotation; " + p.name +
+        " uses multi-bit blind rotation (time it with --op ks_pbs)");
+  }
   const ServerKey& key = fx.server_key();
   const FourierBootstrapKey& bsk = key.bootstrap_key();
   const NegacyclicFft& fft = key.fft();

@@ -42,6 +42,7 @@ double flop_floor(BenchOp op, const ParameterSet& p) {
     case BenchOp::kBlindRotate:
       return blind_rotate_flops(p);
     case BenchOp::kKsPbs:
+    case BenchOp::kKsPbsBatch:
     case BenchOp::kGateNand:
       return keyswitch_ops(p) + blind_rotate_flops(p);
     case BenchOp::kExternalProduct:

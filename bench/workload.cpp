@@ -19,8 +19,8 @@ namespace lutfhe::bench {
 namespace {
 
 constexpr std::array kAllOps = {
-    BenchOp::kKsPbs,           BenchOp::kPbs,       BenchOp::kGateNand, BenchOp::kBlindRotate,
-    BenchOp::kExternalProduct, BenchOp::kKeyswitch, BenchOp::kFft};
+    BenchOp::kKsPbs,       BenchOp::kKsPbsBatch,      BenchOp::kPbs,       BenchOp::kGateNand,
+    BenchOp::kBlindRotate, BenchOp::kExternalProduct, BenchOp::kKeyswitch, BenchOp::kFft};
 
 ServerKey make_server_key(const ClientKey& client, std::uint64_t seed,
                           const ProgressCallback& progress) {
@@ -45,16 +45,18 @@ LookupTable make_table(const ParameterSet& p) {
 template <class F>
 class LambdaRunner final : public OpRunner {
  public:
-  explicit LambdaRunner(F f) : f_(std::move(f)) {}
+  LambdaRunner(F f, std::size_t ops) : f_(std::move(f)), ops_(ops) {}
   void run() override { f_(); }
+  std::size_t ops_per_run() const override { return ops_; }
 
  private:
   F f_;
+  std::size_t ops_;
 };
 
 template <class F>
-std::unique_ptr<OpRunner> runner(F f) {
-  return std::make_unique<LambdaRunner<F>>(std::move(f));
+std::unique_ptr<OpRunner> runner(F f, std::size_t ops = 1) {
+  return std::make_unique<LambdaRunner<F>>(std::move(f), ops);
 }
 
 }  // namespace
@@ -67,6 +69,8 @@ std::string_view op_name(BenchOp op) {
   switch (op) {
     case BenchOp::kKsPbs:
       return "ks_pbs";
+    case BenchOp::kKsPbsBatch:
+      return "ks_pbs_batch";
     case BenchOp::kPbs:
       return "pbs";
     case BenchOp::kGateNand:
@@ -113,8 +117,8 @@ BenchFixture::BenchFixture(const ClientKey& client, std::uint64_t seed,
   small_.assign(p.n.value() + 1, 0);
   Scratch scratch(compact_keyswitch_scratch_size(p.n));
   keyswitch(small_, big_a_.data(), server_.keyswitch_key(), scratch);
-  switched_.assign(p.n.value() + 1, 0);
-  modulus_switch_lwe(switched_, small_, p.log2_two_n(), 0, p.modulus_switch);
+  switched_.assign(switched_size(p.n.value(), p.grouping), 0);
+  modulus_switch_for_rotation(switched_, small_, p.log2_two_n(), 0, p.modulus_switch, p.grouping);
 
   // The external product's input: any GLWE will do, its cost does not depend on the values.
   glwe_.assign((p.k.value() + 1) * p.N.value(), 0);
@@ -137,6 +141,18 @@ std::unique_ptr<OpRunner> make_runner(BenchOp op, const BenchFixture& fx) {
                      out = LweCiphertext(p.big_dimension())]() mutable {
         keyswitch_bootstrap(out, fx.big_input_a(), fx.lookup_table(), key, scratch);
       });
+    case BenchOp::kKsPbsBatch: {
+      // kBootstrapBatch copies of the input through one walk over the keys per thread.
+      std::vector<LweCiphertext> in(kBootstrapBatch, fx.big_input_a());
+      std::vector<LweCiphertext> out(kBootstrapBatch, LweCiphertext(p.big_dimension()));
+      std::vector<const LookupTable*> luts(kBootstrapBatch, &fx.lookup_table());
+      return runner(
+          [&key, scratch = key.make_batch_scratch(kBootstrapBatch), in = std::move(in),
+           out = std::move(out), luts = std::move(luts)]() mutable {
+            keyswitch_bootstrap_batch(out, in, luts, key, scratch);
+          },
+          kBootstrapBatch);
+    }
     case BenchOp::kPbs:
       return runner([&fx, &key, scratch = key.make_scratch(),
                      out = std::vector<Torus>(p.big_dimension().value() + 1)]() mutable {

@@ -21,6 +21,7 @@ namespace lutfhe::bench {
 
 enum class BenchOp {
   kKsPbs,            // keyswitch_bootstrap: key switch k·N → n, then PBS
+  kKsPbsBatch,       // keyswitch_bootstrap_batch of kBootstrapBatch inputs, one key pass
   kPbs,              // programmable_bootstrap on an already key-switched ciphertext
   kGateNand,         // gate_nand (boolean sets only)
   kBlindRotate,      // blind_rotate on an already modulus-switched ciphertext
@@ -31,7 +32,8 @@ enum class BenchOp {
 
 // Every operation, in the order the driver runs them by default.
 std::span<const BenchOp> all_ops();
-// "ks_pbs", "pbs", "gate_nand", "blind_rotate", "external_product", "keyswitch", "fft".
+// "ks_pbs", "ks_pbs_batch", "pbs", "gate_nand", "blind_rotate", "external_product",
+// "keyswitch", "fft".
 std::string_view op_name(BenchOp op);
 std::optional<BenchOp> parse_op(std::string_view name);
 // gate_nand needs a gate-bootstrapping set; everything else runs on every set.
@@ -82,6 +84,8 @@ class OpRunner {
  public:
   virtual ~OpRunner() = default;
   virtual void run() = 0;
+  // Operations one run() performs (a batched op runs several).
+  virtual std::size_t ops_per_run() const { return 1; }
 };
 
 // A runner for `op` on `fixture`, which must outlive it. InvalidArgument when the operation

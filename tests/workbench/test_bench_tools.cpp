@@ -20,6 +20,7 @@
 #include "bench/sweep.hpp"
 #include "bench/workload.hpp"
 #include "core/parameter_file.hpp"
+#include "core/pbs.hpp"
 #include "workbench/environment.hpp"
 #include "workbench/svg_plot.hpp"
 
@@ -303,6 +304,25 @@ TEST(BenchBaseline, MalformedRecordsAreUsageErrors) {
                                 "x.json")
                 .size(),
             1u);
+}
+
+// The batched op counts every ciphertext of its batch, on classic and multi-bit sets alike.
+TEST(BenchOps, BatchedKsPbsCountsEveryCiphertext) {
+  ParameterSet mb = find_parameter_set("TOY");
+  mb.grouping = 2;
+  mb.name = "TOY_MB2";
+  mb.version = "lutfhe-test/TOY_MB2";
+  for (const ParameterSet& p : {find_parameter_set("TOY"), mb}) {
+    const BenchFixture fixture(p, kDefaultBenchSeed);
+    BenchOptions o;
+    o.iterations = 2;
+    const BenchResult r = measure_op(fixture, BenchOp::kKsPbsBatch, 1, o);
+    EXPECT_EQ(r.ops, 2 * kBootstrapBatch) << p.name;
+    EXPECT_GT(r.seconds, 0.0) << p.name;
+    const BenchResult single = measure_op(fixture, BenchOp::kKsPbs, 1, o);
+    EXPECT_EQ(single.ops, 2u) << p.name;
+  }
+  EXPECT_EQ(parse_op("ks_pbs_batch"), BenchOp::kKsPbsBatch);
 }
 
 // ---- environment and JSON records -----------------------------------------------------------
