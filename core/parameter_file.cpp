@@ -145,7 +145,8 @@ std::string canonical_content(const ParameterSet& p) {
          ";ks=" + std::to_string(p.ks.base_log.value()) + "," +
          std::to_string(p.ks.levels.value()) + ";lwe=" + noise(p.lwe_noise) +
          ";glwe=" + noise(p.glwe_noise) + ";bits=" + std::to_string(p.message_bits) +
-         ";secret=binary";
+         ";secret=binary" + (p.centred_modulus_switch() ? ";ms=centred" : "") +
+         (p.multi_bit() ? ";grouping=" + std::to_string(p.grouping) : "");
 }
 
 bool same_noise(const NoiseDistribution& a, const NoiseDistribution& b) {
@@ -157,7 +158,8 @@ bool same_noise(const NoiseDistribution& a, const NoiseDistribution& b) {
 bool same_content(const ParameterSet& a, const ParameterSet& b) {
   return a.n == b.n && a.k == b.k && a.N == b.N && a.pbs == b.pbs && a.ks == b.ks &&
          same_noise(a.lwe_noise, b.lwe_noise) && same_noise(a.glwe_noise, b.glwe_noise) &&
-         a.message_bits == b.message_bits;
+         a.message_bits == b.message_bits && a.modulus_switch == b.modulus_switch &&
+         a.grouping == b.grouping;
 }
 
 // "n, N, glwe_noise": the fields `o` sets (empty when it changes nothing).
@@ -176,6 +178,8 @@ std::string overridden_fields(const ParameterOverrides& o) {
   add(o.lwe_noise.has_value(), "lwe_noise");
   add(o.glwe_noise.has_value(), "glwe_noise");
   add(o.message_bits.has_value(), "message_bits");
+  add(o.modulus_switch.has_value(), "modulus_switch");
+  add(o.grouping.has_value(), "grouping");
   return s;
 }
 
@@ -258,7 +262,19 @@ NoiseDistribution json_noise(const Value& v, std::string_view origin, std::strin
 
 bool ParameterOverrides::empty() const {
   return !n && !k && !N && !pbs_base_log && !pbs_levels && !ks_base_log && !ks_levels &&
-         !lwe_noise && !glwe_noise && !message_bits && !secret && !name;
+         !lwe_noise && !glwe_noise && !message_bits && !modulus_switch && !grouping && !secret &&
+         !name;
+}
+
+ModulusSwitchKind parse_modulus_switch(std::string_view text, std::string_view what) {
+  if (text == "standard") return ModulusSwitchKind::kStandard;
+  if (text == "centred" || text == "centered") return ModulusSwitchKind::kCentred;
+  throw ParameterFileError(std::string(what) + ": '" + std::string(text) +
+                           "' is not a modulus switch (use standard or centred)");
+}
+
+std::string_view modulus_switch_name(ModulusSwitchKind kind) {
+  return kind == ModulusSwitchKind::kCentred ? "centred" : "standard";
 }
 
 bool ParameterOverrides::complete() const {
@@ -337,6 +353,8 @@ ParameterSet with_overrides(const ParameterSet& base, const ParameterOverrides& 
   if (o.lwe_noise) p.lwe_noise = *o.lwe_noise;
   if (o.glwe_noise) p.glwe_noise = *o.glwe_noise;
   if (o.message_bits) p.message_bits = *o.message_bits;
+  if (o.modulus_switch) p.modulus_switch = *o.modulus_switch;
+  if (o.grouping) p.grouping = *o.grouping;
   return finish(std::move(p), o, origin);
 }
 
@@ -372,6 +390,8 @@ ParameterSet parameters_from_overrides(const ParameterOverrides& o, std::string_
                  {},
                  {},
                  0.0};
+  if (o.modulus_switch) p.modulus_switch = *o.modulus_switch;
+  if (o.grouping) p.grouping = *o.grouping;
   return finish(std::move(p), o, origin);
 }
 
@@ -394,8 +414,9 @@ ParameterSet parameters_from_json(std::string_view json, std::string_view origin
     throw ParameterFileError(std::string(origin) + ": a parameter file is one JSON object");
   }
   static const std::set<std::string> known = {
-      "name",        "n",         "k",         "N",          "pbs_base_log", "pbs_levels",
-      "ks_base_log", "ks_levels", "lwe_noise", "glwe_noise", "secret",       "message_bits"};
+      "name",           "n",         "k",         "N",          "pbs_base_log", "pbs_levels",
+      "ks_base_log",    "ks_levels", "lwe_noise", "glwe_noise", "secret",       "message_bits",
+      "modulus_switch", "grouping"};
   std::set<std::string> seen;
   ParameterOverrides o;
   for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
@@ -403,11 +424,22 @@ ParameterSet parameters_from_json(std::string_view json, std::string_view origin
     if (!known.count(key)) {
       fail(origin, key,
            "unknown field (known: name, n, k, N, pbs_base_log, pbs_levels, ks_base_log, "
-           "ks_levels, lwe_noise, glwe_noise, secret, message_bits)");
+           "ks_levels, lwe_noise, glwe_noise, secret, message_bits, modulus_switch, grouping)");
     }
     if (!seen.insert(key).second) fail(origin, key, "given twice");
     const Value& v = it->value;
-    if (key == "name" || key == "secret") {
+    if (key == "modulus_switch") {
+      if (!v.IsString()) fail(origin, key, "expected \"standard\" or \"centred\"");
+      o.modulus_switch = parse_modulus_switch(std::string_view(v.GetString(), v.GetStringLength()),
+                                              std::string(origin) + ": modulus_switch");
+    } else if (key == "grouping") {
+      const std::size_t g = json_count(v, origin, key);
+      if (g < 1 || g > kMaxGrouping) {
+        fail(origin, key,
+             std::to_string(g) + " is not in [1, " + std::to_string(kMaxGrouping) + "]");
+      }
+      o.grouping = static_cast<unsigned>(g);
+    } else if (key == "name" || key == "secret") {
       if (!v.IsString()) fail(origin, key, "expected a string");
       std::string s(v.GetString(), v.GetStringLength());
       (key == "name" ? o.name : o.secret) = std::move(s);
@@ -464,6 +496,9 @@ JsonFields file_fields(const ParameterSet& p, bool with_name) {
   f.emplace_back("glwe_noise", noise(p.glwe_noise));
   f.emplace_back("secret", "\"binary\"");
   f.emplace_back("message_bits", std::to_string(p.message_bits));
+  // Written only when not the default, so that files of classic sets read by older builds.
+  if (p.centred_modulus_switch()) f.emplace_back("modulus_switch", "\"centred\"");
+  if (p.multi_bit()) f.emplace_back("grouping", std::to_string(p.grouping));
   return f;
 }
 
@@ -488,6 +523,8 @@ std::string parameters_to_json(const ParameterSet& p) {
 std::string parameter_set_record_json(const ParameterSet& p) {
   JsonFields f = file_fields(p, true);
   f.emplace(f.begin() + 1, "version", json_quoted(p.version));
+  if (!p.centred_modulus_switch()) f.emplace_back("modulus_switch", "\"standard\"");
+  if (!p.multi_bit()) f.emplace_back("grouping", "1");
   f.emplace_back("boolean", p.boolean ? "true" : "false");
   f.emplace_back("insecure", p.insecure ? "true" : "false");
   f.emplace_back("claimed_security_bits", json_number(p.claimed_security_bits));

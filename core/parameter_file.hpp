@@ -9,7 +9,9 @@
 //    "lwe_noise": {"tuniform_bound_log2": 46},          (or {"gaussian_std": 1.6e-5})
 //    "glwe_noise": {"gaussian_std": 2.845267479601915e-15},
 //    "secret": "binary",                                (optional; ternary is refused)
-//    "message_bits": 4}
+//    "message_bits": 4,
+//    "modulus_switch": "centred",                       (optional; "standard" by default)
+//    "grouping": 2}                                     (optional multi-bit factor; 1 by default)
 //
 // Unknown or repeated fields are refused; every error is one line naming the origin and the
 // field. A set whose numeric content (the fields above but the name) equals a named set's is
@@ -54,6 +56,9 @@ struct ParameterOverrides {
   std::optional<NoiseDistribution> lwe_noise;
   std::optional<NoiseDistribution> glwe_noise;
   std::optional<unsigned> message_bits;
+  // The blind rotation's modulus switch and multi-bit grouping factor (1: classic).
+  std::optional<ModulusSwitchKind> modulus_switch;
+  std::optional<unsigned> grouping;
   // "binary" (the only kind the engine's blind rotation supports) or "ternary" (refused).
   std::optional<std::string> secret;
   std::optional<std::string> name;
@@ -68,6 +73,10 @@ struct ParameterOverrides {
 // "tuniform:45" (integers in [-2^45, 2^45] of 2^64). ParameterFileError naming `what`
 // otherwise.
 NoiseDistribution parse_noise_spec(std::string_view text, std::string_view what = "noise");
+// "standard" or "centred" (ParameterFileError naming `what` otherwise), and back.
+ModulusSwitchKind parse_modulus_switch(std::string_view text, std::string_view what);
+std::string_view modulus_switch_name(ModulusSwitchKind kind);
+
 // The inverse of parse_noise_spec: "gaussian:2^-40.5" style when the deviation is a power of
 // two to 1e-12, "gaussian:3.2e-13" style (17 significant digits) otherwise, "tuniform:45".
 std::string format_noise_spec(const NoiseDistribution& d);

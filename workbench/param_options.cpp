@@ -40,6 +40,19 @@ ParameterOverrides ParamOptions::overrides() const {
   if (!lwe_noise.empty()) o.lwe_noise = parse_noise_spec(lwe_noise, "--lwe-noise");
   if (!glwe_noise.empty()) o.glwe_noise = parse_noise_spec(glwe_noise, "--glwe-noise");
   if (!secret.empty()) o.secret = secret;
+  if (!modulus_switch.empty()) {
+    try {
+      o.modulus_switch = parse_modulus_switch(modulus_switch, "--modulus-switch");
+    } catch (const ParameterFileError& e) {
+      throw UsageError(e.what());
+    }
+  }
+  if (const auto g = count_flag(grouping, "--grouping")) {
+    if (*g < 1 || *g > kMaxGrouping) {
+      throw UsageError("--grouping " + grouping + ": must be 1.." + std::to_string(kMaxGrouping));
+    }
+    o.grouping = static_cast<unsigned>(*g);
+  }
   return o;
 }
 
@@ -64,6 +77,12 @@ void add_param_options(CLI::App* cmd, ParamOptions& o, const std::string& params
                   "Message precision with padding the set is meant for (0: booleans)")
       ->group(group);
   cmd->add_option("--secret", o.secret, "Secret key distribution: binary (ternary: not supported)")
+      ->group(group);
+  cmd->add_option("--modulus-switch", o.modulus_switch,
+                  "Modulus switch before blind rotation: standard or centred (eprint 2025/809)")
+      ->group(group);
+  cmd->add_option("--grouping", o.grouping,
+                  "Multi-bit blind rotation grouping factor g (1 classic, up to 4; n % g == 0)")
       ->group(group);
 }
 

@@ -34,6 +34,7 @@ struct ParamOptions {
   std::string lwe_noise, glwe_noise;
   std::string secret;
   std::string message_bits;
+  std::string modulus_switch, grouping;
 
   // Whether --params or any field flag was given.
   bool given() const;

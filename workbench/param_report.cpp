@@ -226,6 +226,8 @@ std::string format_param_report_json(const ParamReport& r) {
   field("glwe_noise", noise(p.glwe_noise));
   field("secret", "\"binary\"");
   field("message_bits", u(p.message_bits));
+  field("modulus_switch", json_quoted(std::string(modulus_switch_name(p.modulus_switch))));
+  field("grouping", u(p.grouping));
   field("source", json_quoted(p.source));
   field("sizes", "{\"client_key_file\": " + u(r.client_key_file) +
                      ", \"evaluation_key_file\": " + u(r.evaluation_key_file) +

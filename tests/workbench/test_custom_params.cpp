@@ -135,6 +135,49 @@ TEST(CustomParamsFile, CustomSetRoundTripsAndGetsAVersionedIdentity) {
   EXPECT_EQ(with_overrides(find_parameter_set("TOY"), same).version, "lutfhe-v1/TOY");
 }
 
+TEST(CustomParamsFile, ModulusSwitchAndGroupingFields) {
+  const ParameterSet grouped = parameters_from_json(toy_json("\"grouping\": 2"), "g.json");
+  EXPECT_TRUE(is_custom(grouped));
+  EXPECT_EQ(grouped.grouping, 2u);
+  const ParameterSet centred =
+      parameters_from_json(toy_json("\"modulus_switch\": \"centred\""), "c.json");
+  EXPECT_TRUE(centred.centred_modulus_switch());
+  EXPECT_EQ(centred.grouping, 1u);
+  // Each field changes the identity; the defaults written out change nothing.
+  EXPECT_NE(grouped.version, centred.version);
+  EXPECT_NE(parameter_fingerprint(grouped), parameter_fingerprint(find_parameter_set("TOY")));
+  EXPECT_EQ(
+      parameters_from_json(toy_json("\"grouping\": 1, \"modulus_switch\": \"standard\""), "d.json")
+          .version,
+      "lutfhe-v1/TOY");
+  for (const ParameterSet& p : {grouped, centred}) {
+    const ParameterSet back = parameters_from_json(parameters_to_json(p), "back.json");
+    EXPECT_EQ(back.version, p.version);
+    EXPECT_EQ(back.grouping, p.grouping);
+    EXPECT_EQ(back.modulus_switch, p.modulus_switch);
+  }
+  // A classic set's file does not name either field (older builds read it).
+  EXPECT_EQ(parameters_to_json(find_parameter_set("TOY")).find("grouping"), std::string::npos);
+  EXPECT_EQ(parameters_to_json(find_parameter_set("TOY")).find("modulus_switch"),
+            std::string::npos);
+  // TFHE-rs's multi-bit numbers are the named multi-bit set.
+  EXPECT_EQ(
+      parameters_from_json(parameters_to_json(find_parameter_set("PBS_4BIT_MB3_2M128")), "mb.json")
+          .name,
+      "PBS_4BIT_MB3_2M128");
+  for (const auto& [extra, needle] : std::vector<std::pair<std::string, std::string>>{
+           {"\"grouping\": 5", "grouping"},
+           {"\"grouping\": 3", "multiple of the grouping factor"},
+           {"\"grouping\": \"2\"", "grouping"},
+           {"\"modulus_switch\": \"fast\"", "modulus_switch"},
+           {"\"modulus_switch\": 1", "modulus_switch"},
+           {"\"grouping\": 2, \"modulus_switch\": \"centred\"", "not implemented for multi-bit"}}) {
+    const std::string e = error_of(toy_json(extra));
+    EXPECT_NE(e.find(needle), std::string::npos) << extra << " gave: " << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+}
+
 TEST(CustomParamsFile, BadFilesGiveOneLineErrorsNamingTheField) {
   struct Case {
     std::string json;
