@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/entities/ggsw_ciphertext.hpp"
+
 namespace lutfhe::compiler {
 namespace {
 
@@ -34,8 +36,15 @@ double keyswitch_operations(const ParameterSet& p) {
 }
 
 double estimate_ks_pbs_ms(const ParameterSet& p, const CostModel& model) {
-  return model.ms_per_mflop_blind_rotation * blind_rotation_flops(p) * 1e-6 +
-         model.ms_per_mop_keyswitch * keyswitch_operations(p) * 1e-6;
+  double ms = model.ms_per_mflop_blind_rotation * blind_rotation_flops(p) * 1e-6 +
+              model.ms_per_mop_keyswitch * keyswitch_operations(p) * 1e-6;
+  if (p.multi_bit()) {
+    const double key_mib = static_cast<double>(p.bootstrap_ggsw_count()) *
+                           static_cast<double>(fourier_ggsw_size(p.k, p.N, p.pbs.levels)) * 16.0 /
+                           (1024.0 * 1024.0);
+    ms += model.ms_per_mib_multi_bit_key * key_mib;
+  }
+  return ms;
 }
 
 double evaluation_key_bytes(const ParameterSet& p) {

@@ -28,13 +28,20 @@ namespace lutfhe::compiler {
 struct CostModel {
   double ms_per_mflop_blind_rotation = 0.053604;  // ≈ 18.7 GFLOP/s (0.047861 × 1.12)
   double ms_per_mop_keyswitch = 0.079642;         // ≈ 12.6 G key-switch ops/s (0.071109 × 1.12)
+  // Multi-bit sets: milliseconds per MiB of Fourier bootstrapping key, which every bootstrap
+  // streams through the GGSW sums (2^g/g times the classic key, and l·(k+1)² values per
+  // GGSW). Fitted on the Ice Lake Xeon (December 2026): the six TFHE-rs multi-bit sets took
+  // 0.15–0.25 ms per MiB of key more than their flops predict (bench/RESULTS.md), where the
+  // classic rotation hides its key reads behind its transforms.
+  double ms_per_mib_multi_bit_key = 0.15;
 };
 
 // Flops of one blind rotation and operations of one key switch (the counts above).
 double blind_rotation_flops(const ParameterSet& p);
 double keyswitch_operations(const ParameterSet& p);
 
-// Estimated milliseconds of one KS-PBS on one thread.
+// Estimated milliseconds of one KS-PBS on one thread (plus the key-streaming term of a
+// multi-bit set).
 double estimate_ks_pbs_ms(const ParameterSet& p, const CostModel& model = CostModel{});
 
 // Bytes of the evaluation key in its standard form (bootstrapping key n·(k+1)²·l·N and
