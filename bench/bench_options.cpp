@@ -1,5 +1,7 @@
 #include "bench/bench_options.hpp"
 
+#include "bench/calibrate.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -37,6 +39,16 @@ struct SweepLine {
   double min_time = 0.0;
   std::size_t iterations = 0;
   std::size_t repetitions = 1;
+  std::uint64_t seed = kDefaultBenchSeed;
+  bool quiet = false;
+};
+
+struct CalibrateLine {
+  std::string params;  // comma-separated names; empty: the default list
+  std::string out;
+  double min_time = 0.0;
+  std::size_t iterations = 0;
+  std::size_t repetitions = 3;
   std::uint64_t seed = kDefaultBenchSeed;
   bool quiet = false;
 };
@@ -219,6 +231,40 @@ void parse_or_throw(CLI::App& app, std::span<const std::string> args, const std:
   }
 }
 
+void add_calibrate_line(CLI::App& cmd, CalibrateLine& c) {
+  std::string sets;
+  for (const std::string& n : compiler::default_calibration_sets()) {
+    sets += (sets.empty() ? "" : ",") + n;
+  }
+  cmd.add_option("--params", c.params,
+                 "Named classic sets to time, comma-separated (default " + sets + ")");
+  cmd.add_option("--out", c.out,
+                 "Where to write the calibration (default: $LUTFHE_COST_MODEL, else "
+                 "$XDG_CACHE_HOME/lutfhe/cost-model.json, else ~/.cache/lutfhe/cost-model.json)");
+  add_timing_options(cmd, c.min_time, c.iterations, c.repetitions, c.seed, c.quiet, "0.5");
+}
+
+CalibrateOptions resolve(const CalibrateLine& c) {
+  CalibrateOptions o;
+  for (const std::string& name :
+       c.params.empty() ? std::vector<std::string>{} : split_commas(c.params)) {
+    try {
+      const ParameterSet& p = find_parameter_set(name);
+      if (p.multi_bit()) throw InvalidArgument(name + " is a multi-bit set; give classic sets");
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("bench calibrate: --params: ") + e.what());
+    }
+    o.sets.push_back(name);
+  }
+  if (c.min_time > 0.0) o.bench.min_time_s = c.min_time;
+  o.bench.iterations = c.iterations;
+  o.bench.repetitions = c.repetitions;
+  o.bench.seed = c.seed;
+  o.bench.quiet = c.quiet;
+  o.out = c.out;
+  return o;
+}
+
 }  // namespace
 
 void add_bench_options(CLI::App& cmd, std::function<int()>& action) {
@@ -230,8 +276,20 @@ void add_bench_options(CLI::App& cmd, std::function<int()>& action) {
       "KS-PBS latency over the cartesian product of lists of parameter values (noise not "
       "adapted: the points are not secure sets); writes PREFIX.csv, PREFIX.json, PREFIX.svg");
   add_sweep_line(*sweep, *sweep_line);
+  auto calibrate_line = std::make_shared<CalibrateLine>();
+  CLI::App* calibrate = cmd.add_subcommand(
+      "calibrate",
+      "Fit the cost model to this host from single-thread KS-PBS timings; 'lutfhe compile' and "
+      "'lutfhe run' then print a host estimate beside the built-in one (choices are unchanged)");
+  add_calibrate_line(*calibrate, *calibrate_line);
+  calibrate->callback([calibrate_line, &action] {
+    action = [calibrate_line] {
+      run_calibration(resolve(*calibrate_line), std::cout, std::cerr);
+      return 0;
+    };
+  });
   cmd.callback([line, &cmd, &action] {
-    if (cmd.got_subcommand("sweep")) return;
+    if (cmd.got_subcommand("sweep") || cmd.got_subcommand("calibrate")) return;
     action = [line] { return run_bench(resolve(*line), std::cout, std::cerr); };
   });
   sweep->callback([sweep_line, sweep, &action] {

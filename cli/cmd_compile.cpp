@@ -1,5 +1,6 @@
 // `lutfhe compile`: a model file (lutfhe JSON or ONNX) and calibration samples in, the client
 // spec, the server circuit and the compile report out.
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -7,8 +8,10 @@
 #include "cli/compile_flags.hpp"
 #include "cli/compiler_commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/host_estimate.hpp"
 #include "cli/paths.hpp"
 #include "compiler/artifacts.hpp"
+#include "compiler/compiled_circuit.hpp"
 #include "core/atomic_file.hpp"
 #include "models/model_compilation.hpp"
 #include "models/samples.hpp"
@@ -50,7 +53,22 @@ int run_compile(const CompileCommand& c) {
   compiler::save_server_circuit(dir / "server.circuit", m.result.compiled);
   const std::string report = m.report_text();
   write_file_atomically(dir / "compile_report.txt", report);
-  if (!c.quiet) std::cout << report;
+  if (!c.quiet) {
+    std::cout << report;
+    // Not in compile_report.txt: the artifacts do not depend on the machine.
+    const std::size_t bootstraps = compiler::bootstrap_count(m.result.compiled);
+    std::string note;
+    if (const auto host = host_estimate(m.result.compiled.params, bootstraps, &note);
+        host && bootstraps > 0) {
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%.1f", host->ms);
+      std::cout << "on this host: " << ms
+                << " ms per evaluation on one thread (cost model calibrated " << host->calibrated
+                << " by 'lutfhe bench calibrate'; the choices above use the built-in model)\n";
+    } else if (!note.empty()) {
+      std::cout << note << "\n";
+    }
+  }
   std::cout << "wrote " << (dir / "client.spec").string() << " and "
             << (dir / "server.circuit").string() << "\n";
   return kExitOk;

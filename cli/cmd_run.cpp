@@ -9,6 +9,7 @@
 
 #include "cli/compiler_commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/host_estimate.hpp"
 #include "cli/paths.hpp"
 #include "cli/progress.hpp"
 #include "compiler/artifacts.hpp"
@@ -74,12 +75,23 @@ int run_server(const RunCommand& c) {
     const double estimate_ms = compiler::estimate_ks_pbs_ms(circuit.params) *
                                static_cast<double>(compiler::bootstrap_count(circuit)) /
                                server.threads();
+    std::string host_text;
+    std::string note;
+    if (const auto host =
+            host_estimate(circuit.params, compiler::bootstrap_count(circuit), &note)) {
+      const double host_ms = host->ms / server.threads();
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "; host-calibrated %.1f ms, measured/estimate %.2f", host_ms,
+                    host_ms > 0 ? per_sample_ms / host_ms : 0.0);
+      host_text = buf;
+    }
     std::fprintf(stderr,
                  "lutfhe: key loaded in %.3f s; %zu samples, %zu bootstraps, evaluated in %.3f s "
-                 "(%.1f ms per sample, %d threads; cost model %.1f ms, measured/estimate %.2f)\n",
+                 "(%.1f ms per sample, %d threads; cost model %.1f ms, measured/estimate %.2f%s)\n",
                  key_seconds, samples, server.stats().bootstraps, seconds, per_sample_ms,
-                 server.threads(), estimate_ms,
-                 estimate_ms > 0 ? per_sample_ms / estimate_ms : 0.0);
+                 server.threads(), estimate_ms, estimate_ms > 0 ? per_sample_ms / estimate_ms : 0.0,
+                 host_text.c_str());
+    if (!note.empty()) std::fprintf(stderr, "lutfhe: %s\n", note.c_str());
   }
   return kExitOk;
 }
