@@ -64,6 +64,9 @@ void add_compile_flags(CLI::App* cmd, CompileFlags& f, bool global) {
   cmd->add_flag("--no-search", f.no_search,
                 "ONNX import: no cost-aware search (default 6-bit quantization unless bits are "
                 "given)");
+  cmd->add_flag("--multi-bit", f.multi_bit,
+                "Parameter search: also build multi-bit sets (grouping 2 and 3); the cost model "
+                "ranks them, and on the machines measured so far they are slower");
   cmd->add_option("--calibration-percentile", o.percentile,
                   "ONNX import: activation ranges from this percentile (default 100: min/max)")
       ->check(CLI::Range(50.0, 100.0));
@@ -83,6 +86,7 @@ models::ModelCompileOptions compile_options(const CompileFlags& f, std::size_t c
   o.range_mode =
       f.ranges == "calibrated" ? compiler::RangeMode::kCalibrated : compiler::RangeMode::kSound;
   o.headroom_bits = f.headroom;
+  if (f.multi_bit) o.search.max_grouping = 3;
   if (!f.p_error.empty() && !f.global_p_error.empty()) {
     throw UsageError("give --p-error or --global-p-error, not both");
   }

@@ -28,6 +28,7 @@ struct CompileFlags {
   workbench::ParamOptions params;
   models::ModelImportOptions import;
   bool no_search = false;
+  bool multi_bit = false;
   double accuracy_drop = 1.0;  // percentage points
   std::string calibration_labels;
 };

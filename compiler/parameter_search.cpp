@@ -48,8 +48,9 @@ std::string cache_key(std::span<const NoiseSite> sites, const FailureTargets& ta
      << space.log2_big_n_max << ',' << space.k_max << ',' << space.glwe_dimension_max << ','
      << space.pbs_levels_max << ',' << space.ks_levels_max << ',' << space.max_evaluation_key_bytes
      << ',' << space.include_named_sets << ',' << space.search << ','
-     << space.centred_modulus_switch << '|' << cost.ms_per_mflop_blind_rotation << ','
-     << cost.ms_per_mop_keyswitch << '|';
+     << space.centred_modulus_switch << ',' << space.max_grouping << '|'
+     << cost.ms_per_mflop_blind_rotation << ',' << cost.ms_per_mop_keyswitch << ','
+     << cost.ms_per_mib_multi_bit_key << '|';
   for (const auto& s : sites) {
     os << static_cast<int>(s.kind) << ':' << s.input.pbs << ':' << s.input.fresh << ':'
        << s.log2_half_width << ':' << s.precision << ':' << s.count << ';';
@@ -68,12 +69,14 @@ std::optional<ParameterCandidate> run_search(std::span<const NoiseSite> sites,
   struct Best {
     std::size_t n, k, big_n;
     DecompositionParams pbs, ks;
+    ModulusSwitchKind ms;
+    unsigned grouping;
   };
   std::optional<Best> best;
   const ModulusSwitchKind kind =
       space.centred_modulus_switch ? ModulusSwitchKind::kCentred : ModulusSwitchKind::kStandard;
-  const double a = cost.ms_per_mflop_blind_rotation * 1e-6;
   const double b = cost.ms_per_mop_keyswitch * 1e-6;
+  const unsigned max_grouping = std::clamp(space.max_grouping, 1U, kMaxGrouping);
   for (unsigned log2_n = space.log2_big_n_min; log2_n <= space.log2_big_n_max; ++log2_n) {
     if (max_precision + 1 > log2_n) continue;
     const std::size_t big_n = std::size_t{1} << log2_n;
@@ -84,61 +87,80 @@ std::optional<ParameterCandidate> run_search(std::span<const NoiseSite> sites,
           NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(glwe_dim)));
       const double v_fresh = glwe_noise.variance();
       for (std::size_t l = 1; l <= space.pbs_levels_max; ++l) {
-        // The bootstrapping gadget base that minimises the CMUX noise for these levels.
-        double ep = std::numeric_limits<double>::infinity();
-        std::size_t pbs_beta = 1;
-        for (std::size_t beta = 1; beta * l <= 64 && beta <= 62; ++beta) {
-          const DecompositionParams d{DecompositionBaseLog(beta), DecompositionLevelCount(l)};
-          const double v =
-              noise::external_product(GlweDimension(k), PolynomialSize(big_n), d, glwe_noise);
-          if (v < ep) {
-            ep = v;
-            pbs_beta = beta;
-          }
-        }
-        const DecompositionParams pbs{DecompositionBaseLog(pbs_beta), DecompositionLevelCount(l)};
-        const ParameterSet probe = make_searched_parameters(space.n_min, k, big_n, pbs, pbs, 1);
-        const double br_per_n = blind_rotation_flops(probe) / static_cast<double>(space.n_min);
-        for (std::size_t n = space.n_min; n <= space.n_max; n += space.n_step) {
-          const double br_cost = a * br_per_n * static_cast<double>(n);
-          if (br_cost >= best_cost) break;
-          const double v_pbs = static_cast<double>(n) * ep;
-          const NoiseDistribution lwe_noise =
-              NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(n)));
-          const double ms = noise::modulus_switch(LweDimension(n), PolynomialSize(big_n), 1, kind);
-          for (std::size_t lks = 1; lks <= space.ks_levels_max; ++lks) {
-            const double total = br_cost + b * 2.0 * static_cast<double>(glwe_dim) *
-                                               static_cast<double>(lks) *
-                                               static_cast<double>(n + 1);
-            if (total >= best_cost) break;
-            double ks_var = std::numeric_limits<double>::infinity();
-            std::size_t ks_beta = 1;
-            for (std::size_t beta = 1; beta * lks <= 64 && beta <= 62; ++beta) {
-              const DecompositionParams d{DecompositionBaseLog(beta), DecompositionLevelCount(lks)};
-              const double v = noise::keyswitch(LweDimension(glwe_dim), d, lwe_noise) +
-                               noise::keyswitch_storage(LweDimension(glwe_dim), LweDimension(n), d);
-              if (v < ks_var) {
-                ks_var = v;
-                ks_beta = beta;
-              }
+        for (unsigned g = 1; g <= max_grouping; ++g) {
+          // Multi-bit keys use the plain switch (check_parameters refuses the centred one).
+          const ModulusSwitchKind ms_kind = g == 1 ? kind : ModulusSwitchKind::kStandard;
+          // The bootstrapping gadget base that minimises the rotation's noise per key bit.
+          double ep = std::numeric_limits<double>::infinity();
+          std::size_t pbs_beta = 1;
+          for (std::size_t beta = 1; beta * l <= 64 && beta <= 62; ++beta) {
+            const DecompositionParams d{DecompositionBaseLog(beta), DecompositionLevelCount(l)};
+            const double v = g == 1
+                                 ? noise::external_product(GlweDimension(k), PolynomialSize(big_n),
+                                                           d, glwe_noise)
+                                 : noise::multi_bit_group(GlweDimension(k), PolynomialSize(big_n),
+                                                          d, glwe_noise, g) /
+                                       static_cast<double>(g);
+            if (v < ep) {
+              ep = v;
+              pbs_beta = beta;
             }
-            if (!sites_pass(sites, targets, v_pbs, v_fresh, ks_var + ms, log2_n)) continue;
-            const DecompositionParams ks{DecompositionBaseLog(ks_beta),
-                                         DecompositionLevelCount(lks)};
-            const ParameterSet candidate =
-                make_searched_parameters(n, k, big_n, pbs, ks, std::max(1U, max_precision), kind);
-            if (evaluation_key_bytes(candidate) > space.max_evaluation_key_bytes) continue;
-            best_cost = total;
-            best = Best{n, k, big_n, pbs, ks};
-            break;
+          }
+          const DecompositionParams pbs{DecompositionBaseLog(pbs_beta), DecompositionLevelCount(l)};
+          // The blind rotation's estimated cost per key bit (flops, and the key streaming of
+          // a multi-bit set), from a probe with the smallest n.
+          const std::size_t n_probe = (space.n_min + g - 1) / g * g;
+          const ParameterSet probe =
+              make_searched_parameters(n_probe, k, big_n, pbs, pbs, 1, ms_kind, g);
+          const double br_per_n =
+              (estimate_ks_pbs_ms(probe, cost) - b * keyswitch_operations(probe)) /
+              static_cast<double>(n_probe);
+          for (std::size_t n0 = space.n_min; n0 <= space.n_max; n0 += space.n_step) {
+            const std::size_t n = (n0 + g - 1) / g * g;
+            const double br_cost = br_per_n * static_cast<double>(n);
+            if (br_cost >= best_cost) break;
+            const double v_pbs = static_cast<double>(n) * ep;
+            const NoiseDistribution lwe_noise =
+                NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(n)));
+            const double ms =
+                noise::modulus_switch(LweDimension(n), PolynomialSize(big_n), 1, ms_kind, g);
+            for (std::size_t lks = 1; lks <= space.ks_levels_max; ++lks) {
+              const double total = br_cost + b * 2.0 * static_cast<double>(glwe_dim) *
+                                                 static_cast<double>(lks) *
+                                                 static_cast<double>(n + 1);
+              if (total >= best_cost) break;
+              double ks_var = std::numeric_limits<double>::infinity();
+              std::size_t ks_beta = 1;
+              for (std::size_t beta = 1; beta * lks <= 64 && beta <= 62; ++beta) {
+                const DecompositionParams d{DecompositionBaseLog(beta),
+                                            DecompositionLevelCount(lks)};
+                const double v =
+                    noise::keyswitch(LweDimension(glwe_dim), d, lwe_noise) +
+                    noise::keyswitch_storage(LweDimension(glwe_dim), LweDimension(n), d);
+                if (v < ks_var) {
+                  ks_var = v;
+                  ks_beta = beta;
+                }
+              }
+              if (!sites_pass(sites, targets, v_pbs, v_fresh, ks_var + ms, log2_n)) continue;
+              const DecompositionParams ks{DecompositionBaseLog(ks_beta),
+                                           DecompositionLevelCount(lks)};
+              const ParameterSet candidate = make_searched_parameters(
+                  n, k, big_n, pbs, ks, std::max(1U, max_precision), ms_kind, g);
+              if (evaluation_key_bytes(candidate) > space.max_evaluation_key_bytes) continue;
+              best_cost = total;
+              best = Best{n, k, big_n, pbs, ks, ms_kind, g};
+              break;
+            }
           }
         }
       }
     }
   }
   if (!best) return std::nullopt;
-  ParameterSet params = make_searched_parameters(best->n, best->k, best->big_n, best->pbs, best->ks,
-                                                 std::max(1U, max_precision), kind);
+  ParameterSet params =
+      make_searched_parameters(best->n, best->k, best->big_n, best->pbs, best->ks,
+                               std::max(1U, max_precision), best->ms, best->grouping);
   const double ms = estimate_ks_pbs_ms(params, cost);
   FailureSummary failure = evaluate_failure(params, sites, targets);
   ParameterCandidate c{std::move(params), ms, std::move(failure), true};
@@ -150,12 +172,14 @@ std::optional<ParameterCandidate> run_search(std::span<const NoiseSite> sites,
 
 ParameterSet make_searched_parameters(std::size_t n, std::size_t k, std::size_t big_n,
                                       DecompositionParams pbs, DecompositionParams ks,
-                                      unsigned message_bits, ModulusSwitchKind ms) {
+                                      unsigned message_bits, ModulusSwitchKind ms,
+                                      unsigned grouping) {
   const std::string name =
       "AUTO-n" + std::to_string(n) + "-k" + std::to_string(k) + "-N" + std::to_string(big_n) +
       "-pbs" + std::to_string(pbs.base_log.value()) + "x" + std::to_string(pbs.levels.value()) +
       "-ks" + std::to_string(ks.base_log.value()) + "x" + std::to_string(ks.levels.value()) +
-      (ms == ModulusSwitchKind::kCentred ? "-cms" : "");
+      (ms == ModulusSwitchKind::kCentred ? "-cms" : "") +
+      (grouping > 1 ? "-mb" + std::to_string(grouping) : "");
   const auto lwe = NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(n)));
   const auto glwe = NoiseDistribution::gaussian(std::exp2(secure_log2_std_dev_128(k * big_n)));
   ParameterSet p{name,
@@ -176,6 +200,7 @@ ParameterSet make_searched_parameters(std::size_t n, std::size_t k, std::size_t 
                  "bench/RESULTS.md)",
                  std::numeric_limits<double>::quiet_NaN()};
   p.modulus_switch = ms;
+  p.grouping = grouping;
   return p;
 }
 

@@ -33,6 +33,12 @@ struct SearchSpace {
   // Searched sets use the centred modulus switch (eprint 2025/809): half the key term of the
   // switch's noise at no cost, so a smaller n meets the same target.
   bool centred_modulus_switch = true;
+  // Multi-bit candidates (grouping g = 2 … max_grouping, with the plain switch multi-bit keys
+  // use) beside the classic ones. Off (1) by default: on this project's machines multi-bit
+  // measured slower than the classic rotation and the cost model's key-streaming term ranks
+  // it so (bench/RESULTS.md), so the wider search would only cost time. `lutfhe compile
+  // --multi-bit` sets 3.
+  unsigned max_grouping = 1;
 };
 
 struct ParameterCandidate {
@@ -68,6 +74,7 @@ std::optional<ParameterCandidate> linear_parameters(std::span<const NoiseSite> s
 ParameterSet make_searched_parameters(std::size_t n, std::size_t k, std::size_t big_n,
                                       DecompositionParams pbs, DecompositionParams ks,
                                       unsigned message_bits,
-                                      ModulusSwitchKind ms = ModulusSwitchKind::kStandard);
+                                      ModulusSwitchKind ms = ModulusSwitchKind::kStandard,
+                                      unsigned grouping = 1);
 
 }  // namespace lutfhe::compiler

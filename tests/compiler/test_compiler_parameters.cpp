@@ -163,6 +163,43 @@ TEST(ParameterSelection, MultiBitSetsRankBehindTheClassicOnes) {
   }
 }
 
+// The search with multi-bit candidates: under the default cost model (key-streaming term) the
+// cheapest set stays classic and identical to the classic-only search; with the term at zero
+// (a host where streaming the key were free) the search picks a multi-bit set, and that set
+// meets the target under the multi-bit noise model.
+TEST(ParameterSelection, SearchBuildsMultiBitSetsWhenCheaper) {
+  Circuit c;
+  const NodeId x = c.input({4}, {0, 15}, "x");
+  c.mark_output(
+      c.lookup(x, LookupFunction::function([](std::int64_t v) { return 15 - v; }, "15-x")));
+  const auto ranges = worst_case_ranges(c, RoundingSemantics::kCompiled);
+  const auto sites = plan_circuit(c, ranges, 4).sites;
+  const FailureTargets targets;
+  SearchSpace classic;
+  SearchSpace multi = classic;
+  multi.max_grouping = 3;
+  const auto a = search_parameters(sites, targets, classic);
+  const auto b = search_parameters(sites, targets, multi);
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(b->params.multi_bit()) << b->params.name;
+  EXPECT_EQ(a->params.name, b->params.name);
+  CostModel free_key;
+  free_key.ms_per_mib_multi_bit_key = 0;
+  const auto m = search_parameters(sites, targets, multi, free_key);
+  ASSERT_TRUE(m.has_value());
+  std::printf("multi-bit search, key streaming free: %s, %.2f ms (classic %s, %.2f ms)\n",
+              m->params.name.c_str(), m->ms_per_bootstrap, a->params.name.c_str(),
+              estimate_ks_pbs_ms(a->params, free_key));
+  EXPECT_TRUE(m->params.multi_bit()) << m->params.name;
+  EXPECT_NE(m->params.name.find("-mb"), std::string::npos) << m->params.name;
+  EXPECT_EQ(m->params.n.value() % m->params.grouping, 0u);
+  EXPECT_FALSE(m->params.centred_modulus_switch());
+  EXPECT_LT(m->ms_per_bootstrap, estimate_ks_pbs_ms(a->params, free_key));
+  EXPECT_TRUE(m->failure.feasible);
+  EXPECT_LE(m->failure.worst_log2_pfail, targets.log2_p_error);
+  check_parameters(m->params);
+}
+
 TEST(ParameterSelection, CentredSetsAtTwoToTheMinus128) {
   // One 4-bit lookup at p_fail ≤ 2^-128: the cheapest named set that qualifies is the centred
   // PBS_4BIT_2M128 from TFHE-rs 1.4.0 (PBS_4BIT stops at 2^-72; PBS_6BIT qualifies through its
