@@ -54,12 +54,32 @@ bool has_key(ServiceClient& client, const std::string& key_id) {
   return client.get("/v1/keys/" + key_id).status == 200;
 }
 
+void check_upload_size(ServiceClient& client, UploadKind kind, std::uint64_t bytes) {
+  const auto answer = client.get("/v1/health");
+  if (answer.status != 200) return;
+  rapidjson::Document doc;
+  std::string error;
+  if (!parse_json_object(answer.body, doc, error)) return;
+  const auto limits = doc.FindMember("limits");
+  if (limits == doc.MemberEnd() || !limits->value.IsObject()) return;  // an older server
+  const bool key = kind == UploadKind::kEvaluationKey;
+  const auto it = limits->value.FindMember(key ? "max_key_bytes" : "max_input_bytes");
+  if (it == limits->value.MemberEnd() || !it->value.IsUint64()) return;
+  const std::uint64_t limit = it->value.GetUint64();
+  if (bytes <= limit) return;
+  throw ServiceError(413, std::string(key ? "the evaluation key" : "the encrypted input") + " is " +
+                              std::to_string(bytes) + " bytes; this server accepts at " + "most " +
+                              std::to_string(limit) +
+                              (key ? " (its --max-key-bytes)" : " (its --max-input-bytes)"));
+}
+
 std::string upload_key(ServiceClient& client, const std::string& model,
                        const std::filesystem::path& key,
                        const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   if (!is_model_name(model)) throw InvalidArgument("model '" + model + "': not a model name");
   const std::string id = file_key_id(key);
   if (has_key(client, id)) return id;
+  check_upload_size(client, UploadKind::kEvaluationKey, std::filesystem::file_size(key));
   const auto answer = client.put_file("/v1/keys/" + id + "?model=" + model, key, progress);
   ServiceClient::require(answer, 201, 200);
   return id;
@@ -69,6 +89,8 @@ std::string submit_job(ServiceClient& client, const std::string& model,
                        const std::filesystem::path& input, const std::string& idempotency_key) {
   if (!is_model_name(model)) throw InvalidArgument("model '" + model + "': not a model name");
   const std::string key_id = file_key_id(input);
+  // Before the job exists: an input the server would refuse leaves nothing behind.
+  check_upload_size(client, UploadKind::kInput, std::filesystem::file_size(input));
   JsonOut body;
   body.begin_object().field("model", model).field("key_id", key_id).end_object();
   const auto created = client.post_json("/v1/jobs", body.str(), idempotency_key);

@@ -24,6 +24,14 @@ void download_client_spec(ServiceClient& client, const std::string& model,
 // Whether the server holds the evaluation key `key_id` for this client.
 bool has_key(ServiceClient& client, const std::string& key_id);
 
+// What a client may upload.
+enum class UploadKind { kEvaluationKey, kInput };
+
+// ServiceError 413 naming both sizes when `bytes` is above what the server's /v1/health says it
+// accepts for `kind` (nothing when the server does not say): checked before sending, because a
+// 413 that arrives mid-body reaches the client as a broken connection.
+void check_upload_size(ServiceClient& client, UploadKind kind, std::uint64_t bytes);
+
 // Uploads the evaluation key unless the server has it already; returns its key id. `progress`
 // gets (bytes sent, total).
 std::string upload_key(ServiceClient& client, const std::string& model,

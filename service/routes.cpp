@@ -531,8 +531,14 @@ void register_routes(httplib::Server& server, ServiceContext& ctx) {
         [c, f](const Request& req, Response& res, const ContentReader& r) { f(req, res, r, *c); };
   };
   const char* id = "([^/]+)";
-  server.Get("/v1/health", [](const Request&, Response& res) {
-    reply(res, 200, R"({"status":"ok","api":"v1"})");
+  // The upload limits are public (they say nothing about any client): a client compares a
+  // file with them before sending it, since a 413 that arrives while it is still writing the
+  // body surfaces as a broken connection.
+  server.Get("/v1/health", [c](const Request&, Response& res) {
+    reply(res, 200,
+          R"({"status":"ok","api":"v1","limits":{"max_key_bytes":)" +
+              std::to_string(c->options.max_key_bytes) + R"(,"max_input_bytes":)" +
+              std::to_string(c->options.max_input_bytes) + "}}");
   });
   server.Get("/v1/metrics", [c](const Request&, Response& res) {
     res.set_content(c->metrics.prometheus_text(c->store.counts(), c->keys.stats()),

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "service/client_calls.hpp"
 #include "service/json.hpp"
 #include "tests/service/service_fixture.hpp"
 #include "tests/support/cli_runner.hpp"
@@ -131,6 +132,34 @@ TEST_F(ServiceBadRequests, TruncatedOversizedAndLyingUploads) {
       raw_request(port(), request("GET", "/v1/models", *alice_, "", "", 1u << 30), false),
       "body on a GET", 413);
   EXPECT_TRUE(fs::is_empty(*dir_ / "data" / "uploads")) << "no partial upload is left";
+}
+
+// The server publishes its upload limits; the client compares a file with them before it
+// creates a job or sends a byte (upload_key and submit_job call check_upload_size), so the user
+// reads both sizes instead of a broken connection (a 413 answered from Content-Length while the
+// client still writes its body).
+TEST_F(ServiceBadRequests, ClientRefusesFilesAboveTheServersLimitsBeforeSending) {
+  auto client = connect(server_->url(), *alice_);
+  const auto health = client->get("/v1/health");
+  ASSERT_EQ(health.status, 200);
+  rapidjson::Document doc;
+  std::string error;
+  ASSERT_TRUE(service::parse_json_object(health.body, doc, error)) << health.body;
+  ASSERT_TRUE(doc.HasMember("limits")) << health.body;
+  const std::uint64_t max_input = doc["limits"]["max_input_bytes"].GetUint64();
+  EXPECT_EQ(max_input, 1u << 20);  // --max-input-mb 1
+  EXPECT_GT(doc["limits"]["max_key_bytes"].GetUint64(), 0u);
+  EXPECT_NO_THROW(service::check_upload_size(*client, service::UploadKind::kInput, max_input));
+  try {
+    service::check_upload_size(*client, service::UploadKind::kInput, max_input + 1);
+    ADD_FAILURE() << "accepted an input above the limit";
+  } catch (const service::ServiceError& e) {
+    EXPECT_EQ(e.status(), 413);
+    const std::string what = e.what();
+    EXPECT_NE(what.find(std::to_string(max_input + 1)), std::string::npos) << what;
+    EXPECT_NE(what.find(std::to_string(max_input)), std::string::npos) << what;
+    EXPECT_NE(what.find("--max-input-bytes"), std::string::npos) << what;
+  }
 }
 
 TEST_F(ServiceBadRequests, WrongFilesAreRefusedByKindParametersAndKey) {
