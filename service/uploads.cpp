@@ -59,6 +59,10 @@ std::string DataFolder::result_path(const std::string& job_id, std::int64_t atte
   return "jobs/" + job_id + "/result-" + std::to_string(attempt) + ".ct";
 }
 
+std::string DataFolder::checkpoint_path(const std::string& job_id, std::size_t step) {
+  return "jobs/" + job_id + "/checkpoint-" + std::to_string(step) + ".ct";
+}
+
 void DataFolder::remove(const std::string& relative) const {
   if (relative.empty()) return;
   std::error_code ec;

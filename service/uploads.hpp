@@ -32,6 +32,8 @@ class DataFolder {
   static std::string key_path(std::int64_t client, const std::string& key_id);
   static std::string input_path(const std::string& job_id);  // a new name per call
   static std::string result_path(const std::string& job_id, std::int64_t attempt);
+  // A training job's encrypted weights after `step` steps (server-side checkpoint).
+  static std::string checkpoint_path(const std::string& job_id, std::size_t step);
 
   // Removes a stored file (relative path); missing files are fine.
   void remove(const std::string& relative) const;

@@ -3,15 +3,20 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "compiler/server.hpp"
 #include "core/ciphertext_files.hpp"
 #include "core/errors.hpp"
 #include "models/training_server.hpp"
+#include "service/uploads.hpp"
 
 namespace lutfhe::service {
 namespace {
@@ -78,19 +83,83 @@ CiphertextBatch evaluate(const Model& model, const ServerKey& key, CiphertextBat
   return output;
 }
 
+// A training job's encrypted weights after its latest step, in its folder
+// (jobs/<id>/checkpoint-<steps done>.ct, written atomically, the previous one removed), so that
+// an attempt taken over after a crash or restart resumes there. They are ciphertexts under the
+// client's key like the result; deleting the job deletes them.
+class TrainingCheckpoints {
+ public:
+  TrainingCheckpoints(const DataFolder& folder, std::string job_id)
+      : folder_(folder), job_(std::move(job_id)) {}
+
+  // The latest checkpoint that loads and fits (same key and parameters as the batches, as
+  // many weights as the step takes): (steps done, weights); (0, nothing) when there is none.
+  std::pair<std::size_t, std::optional<CiphertextBatch>> latest(
+      const models::TrainingServer& server, const CiphertextBatch& batches,
+      std::size_t steps) const {
+    std::error_code ec;
+    std::vector<std::size_t> found;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(folder_.absolute("jobs/" + job_), ec)) {
+      const std::string name = entry.path().filename().string();
+      std::size_t step = 0;
+      if (std::sscanf(name.c_str(), "checkpoint-%zu.ct", &step) == 1 && step >= 1 &&
+          step <= steps && name == "checkpoint-" + std::to_string(step) + ".ct") {
+        found.push_back(step);
+      }
+    }
+    std::sort(found.rbegin(), found.rend());
+    for (const std::size_t step : found) {
+      try {
+        CiphertextBatch w =
+            load_ciphertexts(folder_.absolute(DataFolder::checkpoint_path(job_, step)));
+        if (w.key_id == batches.key_id && w.params.version == batches.params.version &&
+            w.ciphertexts.size() == server.weights()) {
+          return {step, std::move(w)};
+        }
+      } catch (const Error&) {
+        // Unreadable (removed by another attempt meanwhile, or damaged): try an older one.
+      }
+    }
+    return {0, std::nullopt};
+  }
+
+  void save(std::size_t step, const CiphertextBatch& weights) {
+    save_ciphertexts(folder_.absolute(DataFolder::checkpoint_path(job_, step)), weights, false);
+    if (step > 1) folder_.remove(DataFolder::checkpoint_path(job_, step - 1));
+  }
+
+  void clear(std::size_t steps) {
+    for (std::size_t t = 1; t <= steps; ++t) folder_.remove(DataFolder::checkpoint_path(job_, t));
+  }
+
+ private:
+  const DataFolder& folder_;
+  std::string job_;
+};
+
 // A training job: one step per batch from the initial weights, the encrypted weights carried
-// from step to step; progress counts steps. A job taken over after a crash starts again from
-// its first step (the steps are deterministic, so the result is the same).
+// from step to step; progress counts steps. After each step but the last the weights are
+// checkpointed, and an attempt that finds a checkpoint resumes after it (the steps are
+// deterministic, so the result is the same bytes as without the interruption).
 CiphertextBatch train(const Model& model, const ServerKey& key, CiphertextBatch input, int threads,
-                      const Progress& progress, std::uint64_t& bootstraps) {
+                      const Progress& progress, std::uint64_t& bootstraps,
+                      TrainingCheckpoints& checkpoints, std::size_t& resumed_at) {
   models::TrainingServer server(model.circuit, key, threads);
   auto parts = server.split_job_input(std::move(input));
   CiphertextBatch weights = std::move(parts.first);
   const CiphertextBatch& batches = parts.second;
   const std::size_t steps = server.steps_in(batches);
-  for (std::size_t t = 0; t < steps; ++t) {
+  auto [done, saved] = checkpoints.latest(server, batches, steps);
+  resumed_at = done;
+  if (saved) {
+    weights = std::move(*saved);
+    progress(done);
+  }
+  for (std::size_t t = done; t < steps; ++t) {
     weights = server.step(batches, t, weights);
     bootstraps = server.bootstraps();
+    if (t + 1 < steps) checkpoints.save(t + 1, weights);
     progress(t + 1);
   }
   return weights;
@@ -181,12 +250,20 @@ void WorkerPool::process(const JobRecord& job, const std::string& worker) {
       heartbeat.done = done;
       if (events_) events_->notify();
     };
+    TrainingCheckpoints checkpoints(folder_, job.id);
+    std::size_t resumed_at = 0;
     CiphertextBatch output =
         model->training
-            ? train(*model, *key, std::move(input), threads_per_job(), progress, bootstraps)
+            ? train(*model, *key, std::move(input), threads_per_job(), progress, bootstraps,
+                    checkpoints, resumed_at)
             : evaluate(*model, *key, std::move(input), threads_per_job(), progress, bootstraps);
+    if (options_.log && resumed_at > 0) {
+      std::cerr << "lutfhe worker " << worker << ": job " << job.id
+                << " resumed from its checkpoint after step " << resumed_at << "\n";
+    }
     save_ciphertexts(folder_.absolute(result), output, false);
     completed = store_.complete_job(job.id, worker, job.attempt, result, bootstraps);
+    if (completed && model->training) checkpoints.clear(job.samples);
     if (!completed) folder_.remove(result);  // another attempt owns the job now, or it was deleted
   } catch (const Error& e) {
     error = one_line(e.what());

@@ -6,7 +6,10 @@
 // whose server is killed mid-training restarts and completes once with the same weights.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "service/client_calls.hpp"
 #include "service/json.hpp"
@@ -129,8 +132,28 @@ TEST(ServiceTraining, ThreeStepsEqualTrainEncryptedRunAndStayPrivate) {
   EXPECT_EQ(other->get("/v1/jobs").body.find(job), std::string::npos);
 }
 
-// kill -9 of the server while a training job runs (30 steps), restart: the job starts again
-// from its first step and completes once, with the weights of `train-encrypted run`.
+// The checkpoint files of a job in the server's data folder.
+std::vector<std::string> checkpoints_of(const fs::path& data, const std::string& job) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(data / "jobs" / job, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("checkpoint-", 0) == 0) out.push_back(name);
+  }
+  return out;
+}
+
+// The value of an unlabelled Prometheus sample `name` (0 when absent).
+std::uint64_t metric_value(const std::string& text, const std::string& name) {
+  const auto at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return 0;
+  return std::strtoull(text.c_str() + at + name.size() + 2, nullptr, 10);
+}
+
+// kill -9 of the server while a training job runs (30 steps), restart: the job resumes from
+// its last server-side checkpoint (the restarted process evaluates fewer than 30 steps'
+// bootstraps) and completes once, with the weights of `train-encrypted run`; the checkpoints
+// are gone once it is done.
 TEST(ServiceTraining, KilledWhileTrainingRestartsAndCompletesOnce) {
   const Training t = make_training("training-restart", 10);
   const fs::path data = t.dir / "data";
@@ -149,12 +172,21 @@ TEST(ServiceTraining, KilledWhileTrainingRestartsAndCompletesOnce) {
         << "killed too late to test a restart";
   }
   server.kill9();
+  EXPECT_FALSE(checkpoints_of(data, job).empty()) << "a checkpoint after the first step";
   server.restart();
   const auto owner = connect(server.url(), token);
   EXPECT_EQ(wait_done(*owner, job, 60), "done");
   const auto done = owner->get("/v1/jobs/" + job);
   EXPECT_EQ(count_field(done.body, "samples_done"), 30u) << done.body;
   EXPECT_GE(count_field(done.body, "attempts"), 2u) << done.body;
+  const std::uint64_t per_step =
+      count_field(owner->get("/v1/models/sgd").body, "bootstraps_per_sample");
+  const std::uint64_t after_restart =
+      metric_value(owner->get("/v1/metrics").body, "lutfhe_bootstraps_total");
+  ASSERT_GT(per_step, 0u);
+  EXPECT_GT(after_restart, 0u);
+  EXPECT_LT(after_restart, 30 * per_step) << "the restarted process redid every step";
+  EXPECT_TRUE(checkpoints_of(data, job).empty()) << "checkpoints are removed once done";
   service::fetch_result(*owner, job, t.dir / "final.ct");
   EXPECT_EQ(decrypt(t, t.dir / "final.ct"), t.expected);
 }
