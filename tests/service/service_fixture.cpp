@@ -318,4 +318,40 @@ RawAnswer raw_request(int port, const std::string& bytes, bool shutdown_write, d
   return a;
 }
 
+std::string decrypt(const Training& t, const fs::path& weights) {
+  return lutfhe_ok({"train-encrypted", "decrypt", "--spec", t.spec.string(), "--client-key",
+                    t.client_key.string(), "--weights", weights.string()});
+}
+
+Training make_training(const std::string& name, int epochs) {
+  Training t;
+  t.dir = fresh_dir(name);
+  t.models = t.dir / "models";
+  t.step = t.models / "sgd";
+  const fs::path& dir = t.dir;
+  std::ofstream(dir / "train.csv") << "0.5,-1,0.25,1\n-0.75,0.5,1,-0.5\n1,1,-1,0\n"
+                                      "-1,-0.25,0.5,0.75\n0.25,0.75,-0.5,-1\n-0.5,0,1,0.5\n";
+  std::ofstream(dir / "labels.csv") << "1\n0\n1\n0\n1\n0\n";
+  lutfhe_ok({"train-encrypted", "compile", "--features", "4", "--batch", "2", "--params", "TOY",
+             "--out", t.step.string()});
+  t.spec = t.step / "step.spec";
+  t.client_key = dir / "client.key";
+  t.eval_key = dir / "eval.key";
+  t.job_input = dir / "job.ct";
+  lutfhe_ok({"keygen", "--spec", t.spec.string(), "--client-key", t.client_key.string(),
+             "--server-key", t.eval_key.string(), "--seeded", "-q"});
+  lutfhe_ok({"train-encrypted", "encrypt", "--spec", t.spec.string(), "--client-key",
+             t.client_key.string(), "--train", (dir / "train.csv").string(), "--train-labels",
+             (dir / "labels.csv").string(), "--epochs", std::to_string(epochs), "--out-batches",
+             (dir / "batches.ct").string(), "--out-weights", (dir / "weights.ct").string(),
+             "--out-job", t.job_input.string(), "-q"});
+  // The reference: the server's side run by the CLI on the separate files.
+  lutfhe_ok({"train-encrypted", "run", "--circuit", (t.step / "step.circuit").string(),
+             "--server-key", t.eval_key.string(), "--batches", (dir / "batches.ct").string(),
+             "--weights", (dir / "weights.ct").string(), "--out", (dir / "reference.ct").string(),
+             "--threads", "1", "-q"});
+  t.expected = decrypt(t, dir / "reference.ct");
+  return t;
+}
+
 }  // namespace lutfhe::testing

@@ -121,4 +121,15 @@ std::string to_hex_id(const fs::path& file);
 // A new, empty folder under the test's temporary root.
 fs::path fresh_dir(const std::string& name);
 
+// A TOY training step (4 features, batches of 2) served from models/sgd, keys, the 6 samples
+// of `epochs` passes encrypted as separate files and as one job input, and the weights
+// `train-encrypted run` decrypts to on the separate files (`expected`).
+struct Training {
+  fs::path dir, models, step, spec, client_key, eval_key, job_input;
+  std::string expected;
+};
+Training make_training(const std::string& name, int epochs);
+// The weights a training result file decrypts to, as `train-encrypted decrypt` prints them.
+std::string decrypt(const Training& t, const fs::path& weights);
+
 }  // namespace lutfhe::testing

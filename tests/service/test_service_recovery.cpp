@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
+#include "service/client_calls.hpp"
 #include "service/json.hpp"
 #include "tests/service/service_fixture.hpp"
 #include "tests/support/cli_runner.hpp"
@@ -218,6 +220,64 @@ TEST(ServicePostgres, AKilledWorkersJobIsFinishedByAnotherAfterItsLease) {
   }
   const std::string metrics = client->get("/v1/metrics").body;
   EXPECT_NE(metrics.find("lutfhe_jobs{state=\"done\"} 4"), std::string::npos) << metrics;
+}
+
+// A training job on the PostgreSQL queue: the worker that claims it is killed after a few
+// steps; the other takes it over after the lease, resumes from the server-side checkpoint
+// (its log says so) and finishes with the weights of `train-encrypted run`.
+TEST(ServicePostgres, ATrainingJobResumesOnAnotherWorkerFromItsCheckpoint) {
+  const Training t = make_training("postgres-training", 10);
+  PostgresCluster pg;
+  const fs::path data = t.dir / "data";
+  std::string token;
+  ASSERT_TRUE(eventually(60, [&] {
+    const CliResult r =
+        run_cli({"token", "--data", data.string(), "--queue", pg.url(), "--name", "owner"});
+    if (r.exit_code == 0) token = r.out.substr(0, r.out.find('\n'));
+    return r.exit_code == 0;
+  })) << pg.log();
+  ServerProcess server(data, {"--queue", pg.url(), "--workers", "0"}, t.models);
+  const std::vector<std::string> worker_args = {
+      cli_path().string(), "worker",   "--queue",         pg.url(),          "--data",
+      data.string(),       "--models", t.models.string(), "--lease-seconds", "2",
+      "--threads-per-job", "1"};
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < 2; ++i) {
+    workers.push_back(
+        std::make_unique<Process>(worker_args, t.dir / ("worker" + std::to_string(i) + ".log")));
+  }
+  auto client = connect(server.url(), token);
+  service::upload_key(*client, "sgd", t.eval_key);
+  const std::string job = service::submit_job(*client, "sgd", t.job_input, "pg-training-1");
+  int holder = -1;
+  ASSERT_TRUE(eventually(30, [&] {
+    for (int i = 0; i < 2; ++i) {
+      if (workers[i]->log_text().find("job " + job + " claimed") != std::string::npos) holder = i;
+    }
+    return holder >= 0;
+  }));
+  // Killed once a checkpoint after at least two (and fewer than all 30) steps exists.
+  ASSERT_TRUE(eventually(30, [&] {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(data / "jobs" / job, ec)) {
+      std::size_t step = 0;
+      if (std::sscanf(e.path().filename().c_str(), "checkpoint-%zu.ct", &step) == 1 && step >= 2) {
+        return true;
+      }
+    }
+    return false;
+  })) << "no checkpoint after two steps";
+  workers[holder]->kill9();
+  workers[holder]->wait();
+  EXPECT_EQ(wait_done(*client, job, 120), "done");
+  EXPECT_EQ(attempts(*client, job), 2);
+  service::fetch_result(*client, job, t.dir / "final.ct");
+  EXPECT_EQ(decrypt(t, t.dir / "final.ct"), t.expected);
+  const std::string survivor = workers[1 - holder]->log_text();
+  EXPECT_NE(survivor.find("job " + job + " resumed from its checkpoint after step"),
+            std::string::npos)
+      << survivor;
+  EXPECT_NE(survivor.find("job " + job + " done"), std::string::npos) << survivor;
 }
 
 }  // namespace
