@@ -230,20 +230,14 @@ int run_train(const TrainCommand& c) {
     throw InvalidArgument(c.train_labels + ": " + std::to_string(y.size()) + " labels for " +
                           std::to_string(x.size()) + " samples in " + c.train);
   }
-  const auto one = models::make_batches(x, y, s);
-  std::vector<models::QuantizedBatch> batches;
-  for (std::size_t e = 0; e < c.epochs; ++e) batches.insert(batches.end(), one.begin(), one.end());
-  if (batches.empty()) throw UsageError("--train: fewer samples than one batch");
   ensure_keys(dir, dir / "client.spec", c.connection.quiet);
   ensure_key(*client, c.model, dir / "eval.key", c.connection.quiet);
   const ClientKey key = load_client_key(dir / "client.key");
   const std::string tag = service::new_job_id().substr(0, 12);
   const JobFiles files(dir, "train-", "weights-", tag);
-  save_ciphertexts(
-      files.in, models::encrypt_training_job(spec, key, batches, models::initial_weights(s)), true);
+  save_ciphertexts(files.in, models::encrypt_training_epochs(spec, key, x, y, c.epochs), true);
   run_job(*client, c.model, files, "train-" + tag, c.job, c.connection.quiet);
-  const auto w = models::dequantize_weights(
-      models::decrypt_weights(spec, key, load_ciphertexts(files.out)), s);
+  const auto w = models::decrypt_trained_weights(spec, key, load_ciphertexts(files.out));
   std::string line;
   for (std::size_t j = 0; j < w.size(); ++j) line += (j ? "," : "") + json_number(w[j], 8);
   line += "\n";

@@ -112,6 +112,30 @@ CiphertextBatch encrypt_weights(const ClientSpec& spec, const ClientKey& key,
   return out;
 }
 
+CiphertextBatch encrypt_training_epochs(const ClientSpec& spec, const ClientKey& key,
+                                        std::span<const compiler::RealSample> x,
+                                        std::span<const int> y, std::size_t epochs,
+                                        const ProgressCallback& progress) {
+  const SgdSettings s = settings_from_spec(spec);
+  if (x.size() != y.size()) {
+    throw InvalidArgument("training data: " + std::to_string(y.size()) + " labels for " +
+                          std::to_string(x.size()) + " samples");
+  }
+  const auto one = make_batches(x, y, s);
+  std::vector<QuantizedBatch> batches;
+  for (std::size_t e = 0; e < epochs; ++e) batches.insert(batches.end(), one.begin(), one.end());
+  if (batches.empty()) {
+    throw InvalidArgument("training data: fewer samples than one batch of " +
+                          std::to_string(s.batch) + " (or zero epochs)");
+  }
+  return encrypt_training_job(spec, key, batches, initial_weights(s), progress);
+}
+
+std::vector<double> decrypt_trained_weights(const ClientSpec& spec, const ClientKey& key,
+                                            const CiphertextBatch& weights) {
+  return dequantize_weights(decrypt_weights(spec, key, weights), settings_from_spec(spec));
+}
+
 compiler::Tensor decrypt_weights(const ClientSpec& spec, const ClientKey& key,
                                  const CiphertextBatch& weights) {
   require_key(spec, key);

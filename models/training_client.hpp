@@ -9,6 +9,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "compiler/client_spec.hpp"
 #include "core/ciphertext_files.hpp"
@@ -36,6 +37,16 @@ CiphertextBatch encrypt_training_job(const compiler::ClientSpec& spec, const Cli
                                      std::span<const QuantizedBatch> batches,
                                      const compiler::Tensor& weights,
                                      const ProgressCallback& progress = {});
+// A training job's input from real data: `epochs` passes of the consecutive batches of
+// (x, y) (a last partial batch dropped; labels 0 or 1), with zero initial weights.
+// InvalidArgument when x and y differ in length or hold less than one batch.
+CiphertextBatch encrypt_training_epochs(const compiler::ClientSpec& spec, const ClientKey& key,
+                                        std::span<const compiler::RealSample> x,
+                                        std::span<const int> y, std::size_t epochs,
+                                        const ProgressCallback& progress = {});
+// The weights (F, then the bias) a weights file decrypts to, as reals.
+std::vector<double> decrypt_trained_weights(const compiler::ClientSpec& spec, const ClientKey& key,
+                                            const CiphertextBatch& weights);
 // The integers of a weights file (output or initial: same scale and range).
 compiler::Tensor decrypt_weights(const compiler::ClientSpec& spec, const ClientKey& key,
                                  const CiphertextBatch& weights);
