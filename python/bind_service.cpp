@@ -1,6 +1,7 @@
 // The client of `lutfhe serve` (docs/SERVICE.md) through the service library's client calls
 // (service/client_calls.hpp), the same ones `lutfhe client` makes: models, spec, key upload,
 // submit, status, wait with a progress callback, fetch, and predict doing it all.
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 
@@ -9,6 +10,8 @@
 #include "core/ciphertext_files.hpp"
 #include "core/evaluation_key_file.hpp"
 #include "core/hex.hpp"
+#include "models/encrypted_training.hpp"
+#include "models/training_client.hpp"
 #include "python/module.hpp"
 #include "service/client_calls.hpp"
 #include "service/http_client.hpp"
@@ -175,6 +178,66 @@ py::array predict(const std::string& url, const std::string& model, const Double
   return to_array(rows, spec.spec->output_values());
 }
 
+// Labels as 0/1 integers, one per sample.
+std::vector<int> labels_from(const py::object& y, std::size_t samples) {
+  const auto labels = py::array_t<int, py::array::c_style | py::array::forcecast>::ensure(y);
+  if (!labels || labels.ndim() != 1 || static_cast<std::size_t>(labels.size()) != samples) {
+    throw InvalidArgument("y: give one 0/1 label per training sample (" + std::to_string(samples) +
+                          ")");
+  }
+  return {labels.data(), labels.data() + labels.size()};
+}
+
+// The training job's input for a served or local training step: every epoch's batches of
+// (x, y) and zero initial weights, encrypted (`lutfhe train-encrypted encrypt --out-job`).
+PyBatch encrypt_training(const PyClientSpec& spec, const PyClientKey& key, const DoubleArray& x,
+                         const py::object& y, std::size_t epochs) {
+  const models::SgdSettings s = models::settings_from_spec(*spec.spec);
+  const auto samples = samples_from(x, s.features, "encrypt_training");
+  const auto labels = labels_from(y, samples.size());
+  return {without_gil([&] {
+    return std::make_shared<const CiphertextBatch>(
+        models::encrypt_training_epochs(*spec.spec, *key.key, samples, labels, epochs));
+  })};
+}
+
+py::array_t<double> decrypt_training(const PyClientSpec& spec, const PyClientKey& key,
+                                     const PyBatch& weights) {
+  const auto w = without_gil(
+      [&] { return models::decrypt_trained_weights(*spec.spec, *key.key, *weights.batch); });
+  py::array_t<double> out(static_cast<py::ssize_t>(w.size()));
+  std::copy(w.begin(), w.end(), out.mutable_data());
+  return out;
+}
+
+// spec, keys, upload unless stored, encrypt every epoch's batches, submit, wait (progress:
+// steps), fetch, delete, decrypt: `lutfhe client train` without its file cache. Returns the
+// weights then the bias.
+py::array_t<double> train(const std::string& url, const std::string& model, const DoubleArray& x,
+                          const py::object& y, std::size_t epochs, std::optional<std::string> token,
+                          const std::string& ca_cert, const py::object& key, double timeout,
+                          double wait_seconds, const py::object& progress, bool keep_job) {
+  PyService svc(url, std::move(token), ca_cert, timeout);
+  const PyClientSpec spec = svc.spec(model);
+  const PyClientKey client =
+      key.is_none() ? PyClientKey{std::make_shared<const ClientKey>(
+                          without_gil([&] { return ClientKey::generate(spec.spec->params); }))}
+                    : key.cast<PyClientKey>();
+  const PyBatch input = encrypt_training(spec, client, x, y, epochs);
+  if (!svc.has_key(to_hex(client.key->key_id()))) {
+    const PyEvaluationKey eval{without_gil([&] {
+      return std::make_shared<const EvaluationKey>(
+          generate_evaluation_key(*client.key, {}, spec.spec->needs_bootstrapping));
+    })};
+    svc.upload_key(model, eval, py::none());
+  }
+  const std::string job = svc.submit(model, input, "train-" + service::new_job_id().substr(0, 12));
+  svc.wait(job, wait_seconds, progress);
+  const PyBatch weights = svc.fetch(job);
+  if (!keep_job) svc.remove("/v1/jobs/" + job);
+  return decrypt_training(spec, client, weights);
+}
+
 }  // namespace
 
 void bind_service(py::module_& m) {
@@ -226,6 +289,21 @@ void bind_service(py::module_& m) {
         "Encrypted inference on a server in one call: spec, keys (key=ClientKey to reuse one; "
         "otherwise made here), evaluation-key upload unless stored, encrypt, submit, wait, "
         "fetch, decrypt. Returns samples × output values (dequantized).");
+  m.def("encrypt_training", &encrypt_training, py::arg("spec"), py::arg("key"), py::arg("x"),
+        py::arg("y"), py::arg("epochs") = 1,
+        "A training job's input for a training step's spec: `epochs` passes of the consecutive "
+        "batches of (x: samples × features in [-1, 1], y: 0/1 labels; a last partial batch is "
+        "dropped) and zero initial weights, encrypted into one batch.");
+  m.def("decrypt_training", &decrypt_training, py::arg("spec"), py::arg("key"), py::arg("weights"),
+        "The weights, then the bias, an encrypted weights batch holds.");
+  m.def("train", &train, py::arg("url"), py::arg("model"), py::arg("x"), py::arg("y"),
+        py::kw_only(), py::arg("epochs") = 1, py::arg("token") = py::none(),
+        py::arg("ca_cert") = "", py::arg("key") = py::none(), py::arg("timeout") = 60.0,
+        py::arg("wait") = 3600.0, py::arg("progress") = py::none(), py::arg("keep_job") = false,
+        "Encrypted training on a server in one call (a served training step): spec, keys, "
+        "evaluation-key upload unless stored, encrypt the batches, submit, wait (progress "
+        "counts steps), fetch, decrypt. Returns the weights then the bias (float64). The "
+        "server never sees the data, the labels or the weights in the clear.");
 }
 
 }  // namespace lutfhe::python

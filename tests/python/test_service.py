@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lutfhe
-from conftest import CLI, SAMPLES, run_cli
+from conftest import CLI, SAMPLES, run_cli, write_csv
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +18,9 @@ def server(tiny, tmp_path_factory):
     model_dir.mkdir(parents=True)
     for name in ("client.spec", "server.circuit"):
         shutil.copy(tiny["dir"] / "compiled" / name, model_dir / name)
+    # A training step served beside it (TOY, 4 features, batches of 2).
+    run_cli("train-encrypted", "compile", "--features", "4", "--batch", "2", "--params", "TOY",
+            "--out", d / "models" / "sgd")
     token = run_cli("token", "--data", d / "data", "--name", "alice").strip()
     port_file = d / "port"
     log = open(d / "serve.log", "w")
@@ -103,3 +106,41 @@ def test_cli_client_predict_agrees(tiny, server, tmp_path):
     py = lutfhe.predict(server["url"], "tiny", SAMPLES, token=server["token"])
     np.testing.assert_array_equal([int(r[0]) for r in rows], py.argmax(axis=1))
     np.testing.assert_array_equal([[float(v) for v in r[1:]] for r in rows], py)
+
+
+TRAIN_X = np.array([[0.5, -1, 0.25, 1], [-0.75, 0.5, 1, -0.5], [1, 1, -1, 0],
+                    [-1, -0.25, 0.5, 0.75], [0.25, 0.75, -0.5, -1], [-0.5, 0, 1, 0.5]])
+TRAIN_Y = np.array([1, 0, 1, 0, 1, 0])
+
+
+def test_training_in_one_call_equals_the_cli(server, tmp_path):
+    steps = []
+    w = lutfhe.train(server["url"], "sgd", TRAIN_X, TRAIN_Y, epochs=2, token=server["token"],
+                     progress=lambda state, done, total: steps.append((state, done, total)))
+    assert w.shape == (5,) and w.dtype == np.float64
+    assert np.any(w != 0), "the steps should move the weights"
+    assert steps[-1] == ("done", 6, 6)  # 3 batches of 2, twice
+    # `lutfhe client train` on the same data (its own keys, other randomness): same weights.
+    write_csv(tmp_path / "x.csv", TRAIN_X)
+    (tmp_path / "y.csv").write_text("\n".join(map(str, TRAIN_Y)) + "\n")
+    line = run_cli("client", "train", "--server", server["url"], "--token", server["token"],
+                   "--model", "sgd", "--train", tmp_path / "x.csv", "--train-labels",
+                   tmp_path / "y.csv", "--epochs", "2", "--cache", tmp_path / "cache", "-q")
+    np.testing.assert_array_equal(w, np.array([float(v) for v in line.strip().split(",")]))
+
+
+def test_training_step_by_step_and_bad_input(server):
+    svc = lutfhe.ServiceClient(server["url"], token=server["token"])
+    spec = svc.spec("sgd")
+    key, eval_key = lutfhe.keygen(spec)
+    svc.upload_key("sgd", eval_key)
+    job = svc.submit("sgd", lutfhe.encrypt_training(spec, key, TRAIN_X, TRAIN_Y))
+    svc.wait(job)
+    w = lutfhe.decrypt_training(spec, key, svc.fetch(job))
+    assert w.shape == (5,)
+    one = lutfhe.train(server["url"], "sgd", TRAIN_X, TRAIN_Y, token=server["token"], key=key)
+    np.testing.assert_array_equal(w, one)
+    with pytest.raises(lutfhe.InvalidArgument, match="label"):
+        lutfhe.encrypt_training(spec, key, TRAIN_X, TRAIN_Y[:4])
+    with pytest.raises(lutfhe.InvalidArgument, match="fewer samples than one batch"):
+        lutfhe.encrypt_training(spec, key, TRAIN_X[:1], TRAIN_Y[:1])
