@@ -40,6 +40,8 @@ py::dict parameters_dict(const ParameterSet& p) {
   d["k"] = p.k.value();
   d["N"] = p.N.value();
   d["message_bits"] = p.message_bits;
+  d["modulus_switch"] = p.centred_modulus_switch() ? "centred" : "standard";
+  d["grouping"] = p.grouping;  // multi-bit blind rotation (1: classic)
   d["insecure"] = p.insecure;
   d["security_bits"] = p.claimed_security_bits;
   return d;

@@ -19,6 +19,10 @@ def test_spec_round_trips(tiny, tmp_path):
     assert loaded.to_bytes() == spec.to_bytes()
     assert loaded.input_values == 4 and loaded.output_values == 2
     assert loaded.parameters["name"] == "TOY" and loaded.parameters["insecure"]
+    assert loaded.parameters["grouping"] == 1 and loaded.parameters["modulus_switch"] == "standard"
+    sets = {p["name"]: p for p in lutfhe.parameter_sets()}
+    assert sets["PBS_4BIT_MB3_2M128"]["grouping"] == 3
+    assert sets["PBS_4BIT_2M128"]["modulus_switch"] == "centred"
     assert loaded.inputs[0]["shape"] == (4,) and loaded.inputs[0]["scale"] == 0.25
 
 
