@@ -139,14 +139,10 @@ std::string checked_id(const std::string& id, const char* what) {
   return id;
 }
 
-// spec, keys (given or made here), upload unless stored, encrypt, submit, wait, fetch, delete,
-// decrypt: `lutfhe client predict` without its file cache.
-py::array predict(const std::string& url, const std::string& model, const DoubleArray& x,
-                  std::optional<std::string> token, const std::string& ca_cert,
-                  const py::object& key, double timeout, double wait_seconds,
-                  const py::object& progress, bool keep_job) {
-  PyService svc(url, std::move(token), ca_cert, timeout);
-  const PyClientSpec spec = svc.spec(model);
+// The client key of a one-call job (`key`, or a fresh one for the spec's parameters) with its
+// evaluation key on the server (made and uploaded unless the server holds it).
+PyClientKey client_key_with_upload(PyService& svc, const std::string& model,
+                                   const PyClientSpec& spec, const py::object& key) {
   const PyClientKey client =
       key.is_none() ? PyClientKey{std::make_shared<const ClientKey>(
                           without_gil([&] { return ClientKey::generate(spec.spec->params); }))}
@@ -158,6 +154,18 @@ py::array predict(const std::string& url, const std::string& model, const Double
     })};
     svc.upload_key(model, eval, py::none());
   }
+  return client;
+}
+
+// spec, keys (given or made here), upload unless stored, encrypt, submit, wait, fetch, delete,
+// decrypt: `lutfhe client predict` without its file cache.
+py::array predict(const std::string& url, const std::string& model, const DoubleArray& x,
+                  std::optional<std::string> token, const std::string& ca_cert,
+                  const py::object& key, double timeout, double wait_seconds,
+                  const py::object& progress, bool keep_job) {
+  PyService svc(url, std::move(token), ca_cert, timeout);
+  const PyClientSpec spec = svc.spec(model);
+  const PyClientKey client = client_key_with_upload(svc, model, spec, key);
   const auto samples = samples_from(x, spec.spec->input_values(), "predict");
   const PyBatch batch{without_gil([&] {
     return std::make_shared<const CiphertextBatch>(
@@ -219,18 +227,8 @@ py::array_t<double> train(const std::string& url, const std::string& model, cons
                           double wait_seconds, const py::object& progress, bool keep_job) {
   PyService svc(url, std::move(token), ca_cert, timeout);
   const PyClientSpec spec = svc.spec(model);
-  const PyClientKey client =
-      key.is_none() ? PyClientKey{std::make_shared<const ClientKey>(
-                          without_gil([&] { return ClientKey::generate(spec.spec->params); }))}
-                    : key.cast<PyClientKey>();
+  const PyClientKey client = client_key_with_upload(svc, model, spec, key);
   const PyBatch input = encrypt_training(spec, client, x, y, epochs);
-  if (!svc.has_key(to_hex(client.key->key_id()))) {
-    const PyEvaluationKey eval{without_gil([&] {
-      return std::make_shared<const EvaluationKey>(
-          generate_evaluation_key(*client.key, {}, spec.spec->needs_bootstrapping));
-    })};
-    svc.upload_key(model, eval, py::none());
-  }
   const std::string job = svc.submit(model, input, "train-" + service::new_job_id().substr(0, 12));
   svc.wait(job, wait_seconds, progress);
   const PyBatch weights = svc.fetch(job);

@@ -127,18 +127,23 @@ TEST(ParameterSelection, NamedSetsWhenTheyFit) {
   EXPECT_TRUE(has_4bit);
 }
 
+// The noise sites of one lookup x ↦ 2^bits − 1 − x of a fresh `bits`-bit input.
+std::vector<NoiseSite> one_lookup_sites(unsigned bits) {
+  Circuit c;
+  const std::int64_t top = (std::int64_t{1} << bits) - 1;
+  const NodeId x = c.input({4}, {0, top}, "x");
+  c.mark_output(
+      c.lookup(x, LookupFunction::function([top](std::int64_t v) { return top - v; }, "t-x")));
+  const auto ranges = worst_case_ranges(c, RoundingSemantics::kCompiled);
+  return plan_circuit(c, ranges, bits).sites;
+}
+
 // TFHE-rs's multi-bit sets measure slower than the classic ones on this project's machines
 // (bench/RESULTS.md) although the 2-bit ones have fewer flops: the cost model's key-streaming
 // term must rank them behind the classic 2^-128 sets.
 TEST(ParameterSelection, MultiBitSetsRankBehindTheClassicOnes) {
   for (unsigned bits : {2u, 4u}) {
-    Circuit c;
-    const std::int64_t top = (std::int64_t{1} << bits) - 1;
-    const NodeId x = c.input({4}, {0, top}, "x");
-    c.mark_output(
-        c.lookup(x, LookupFunction::function([top](std::int64_t v) { return top - v; }, "t-x")));
-    const auto ranges = worst_case_ranges(c, RoundingSemantics::kCompiled);
-    const auto sites = plan_circuit(c, ranges, bits).sites;
+    const auto sites = one_lookup_sites(bits);
     FailureTargets strict;
     strict.log2_p_error = -128.0;
     SearchSpace named_only;
@@ -168,12 +173,7 @@ TEST(ParameterSelection, MultiBitSetsRankBehindTheClassicOnes) {
 // (a host where streaming the key were free) the search picks a multi-bit set, and that set
 // meets the target under the multi-bit noise model.
 TEST(ParameterSelection, SearchBuildsMultiBitSetsWhenCheaper) {
-  Circuit c;
-  const NodeId x = c.input({4}, {0, 15}, "x");
-  c.mark_output(
-      c.lookup(x, LookupFunction::function([](std::int64_t v) { return 15 - v; }, "15-x")));
-  const auto ranges = worst_case_ranges(c, RoundingSemantics::kCompiled);
-  const auto sites = plan_circuit(c, ranges, 4).sites;
+  const auto sites = one_lookup_sites(4);
   const FailureTargets targets;
   SearchSpace classic;
   SearchSpace multi = classic;

@@ -166,6 +166,47 @@ class PostgresCluster {
   std::unique_ptr<Process> server_;
 };
 
+// A token of a new client in the PostgreSQL store (retried while the cluster starts).
+std::string postgres_token(const PostgresCluster& pg, const fs::path& data,
+                           const std::string& name) {
+  std::string token;
+  const bool made = eventually(60, [&] {
+    const CliResult r =
+        run_cli({"token", "--data", data.string(), "--queue", pg.url(), "--name", name});
+    if (r.exit_code == 0) token = r.out.substr(0, r.out.find('\n'));
+    return r.exit_code == 0;
+  });
+  if (!made) ADD_FAILURE() << "no token from PostgreSQL: " << pg.log();
+  return token;
+}
+
+// Two `lutfhe worker`s on the queue with 2 s leases, logging to dir/worker{0,1}.log.
+std::vector<std::unique_ptr<Process>> two_workers(const PostgresCluster& pg, const fs::path& data,
+                                                  const fs::path& models, const fs::path& dir) {
+  const std::vector<std::string> args = {
+      cli_path().string(), "worker",   "--queue",       pg.url(),          "--data",
+      data.string(),       "--models", models.string(), "--lease-seconds", "2",
+      "--threads-per-job", "1"};
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < 2; ++i) {
+    workers.push_back(
+        std::make_unique<Process>(args, dir / ("worker" + std::to_string(i) + ".log")));
+  }
+  return workers;
+}
+
+// The index of the worker whose log says it claimed `job` (-1 if none within 10 s).
+int claiming_worker(const std::vector<std::unique_ptr<Process>>& workers, const std::string& job) {
+  int holder = -1;
+  eventually(10, [&] {
+    for (int i = 0; i < 2; ++i) {
+      if (workers[i]->log_text().find("job " + job + " claimed") != std::string::npos) holder = i;
+    }
+    return holder >= 0;
+  });
+  return holder;
+}
+
 TEST(ServicePostgres, AKilledWorkersJobIsFinishedByAnotherAfterItsLease) {
   const TinyModel& m = tiny_model();
   const std::string& expected = big_reference();
@@ -173,33 +214,15 @@ TEST(ServicePostgres, AKilledWorkersJobIsFinishedByAnotherAfterItsLease) {
   const std::string small_expected = reference_result(m.input, dir / "small.ct");
   PostgresCluster pg;
   const fs::path data = dir / "data";
-  std::string token;
-  ASSERT_TRUE(eventually(60, [&] {
-    const CliResult r =
-        run_cli({"token", "--data", data.string(), "--queue", pg.url(), "--name", "alice"});
-    if (r.exit_code == 0) token = r.out.substr(0, r.out.find('\n'));
-    return r.exit_code == 0;
-  })) << pg.log();
+  const std::string token = postgres_token(pg, data, "alice");
+  ASSERT_FALSE(token.empty());
   ServerProcess server(data, {"--queue", pg.url(), "--workers", "0"});
-  const std::vector<std::string> worker_args = {
-      cli_path().string(), "worker",   "--queue",         pg.url(),          "--data",
-      data.string(),       "--models", m.models.string(), "--lease-seconds", "2",
-      "--threads-per-job", "1"};
-  std::vector<std::unique_ptr<Process>> workers;
-  for (int i = 0; i < 2; ++i) {
-    workers.push_back(
-        std::make_unique<Process>(worker_args, dir / ("worker" + std::to_string(i) + ".log")));
-  }
+  const auto workers = two_workers(pg, data, m.models, dir);
   auto client = connect(server.url(), token);
   const std::string job = submit_job(*client, m.big_input);
   ASSERT_TRUE(eventually(30, [&] { return job_state(*client, job) == "running"; }));
-  int holder = -1;
-  ASSERT_TRUE(eventually(10, [&] {
-    for (int i = 0; i < 2; ++i) {
-      if (workers[i]->log_text().find("job " + job + " claimed") != std::string::npos) holder = i;
-    }
-    return holder >= 0;
-  }));
+  const int holder = claiming_worker(workers, job);
+  ASSERT_GE(holder, 0);
   workers[holder]->kill9();
   workers[holder]->wait();
   EXPECT_EQ(wait_done(*client, job, 120), "done");
@@ -229,33 +252,16 @@ TEST(ServicePostgres, ATrainingJobResumesOnAnotherWorkerFromItsCheckpoint) {
   const Training t = make_training("postgres-training", 10);
   PostgresCluster pg;
   const fs::path data = t.dir / "data";
-  std::string token;
-  ASSERT_TRUE(eventually(60, [&] {
-    const CliResult r =
-        run_cli({"token", "--data", data.string(), "--queue", pg.url(), "--name", "owner"});
-    if (r.exit_code == 0) token = r.out.substr(0, r.out.find('\n'));
-    return r.exit_code == 0;
-  })) << pg.log();
+  const std::string token = postgres_token(pg, data, "owner");
+  ASSERT_FALSE(token.empty());
   ServerProcess server(data, {"--queue", pg.url(), "--workers", "0"}, t.models);
-  const std::vector<std::string> worker_args = {
-      cli_path().string(), "worker",   "--queue",         pg.url(),          "--data",
-      data.string(),       "--models", t.models.string(), "--lease-seconds", "2",
-      "--threads-per-job", "1"};
-  std::vector<std::unique_ptr<Process>> workers;
-  for (int i = 0; i < 2; ++i) {
-    workers.push_back(
-        std::make_unique<Process>(worker_args, t.dir / ("worker" + std::to_string(i) + ".log")));
-  }
+  const auto workers = two_workers(pg, data, t.models, t.dir);
   auto client = connect(server.url(), token);
   service::upload_key(*client, "sgd", t.eval_key);
   const std::string job = service::submit_job(*client, "sgd", t.job_input, "pg-training-1");
-  int holder = -1;
-  ASSERT_TRUE(eventually(30, [&] {
-    for (int i = 0; i < 2; ++i) {
-      if (workers[i]->log_text().find("job " + job + " claimed") != std::string::npos) holder = i;
-    }
-    return holder >= 0;
-  }));
+  ASSERT_TRUE(eventually(30, [&] { return job_state(*client, job) == "running"; }));
+  const int holder = claiming_worker(workers, job);
+  ASSERT_GE(holder, 0);
   // Killed once a checkpoint after at least two (and fewer than all 30) steps exists.
   ASSERT_TRUE(eventually(30, [&] {
     std::error_code ec;
