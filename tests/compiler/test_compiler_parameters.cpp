@@ -110,23 +110,6 @@ TEST(ParameterSelection, GlobalTarget) {
   EXPECT_GE(strict.front().ms_per_bootstrap, ranked.front().ms_per_bootstrap);
 }
 
-TEST(ParameterSelection, NamedSetsWhenTheyFit) {
-  // One 4-bit lookup of a fresh input: PBS_4BIT was published for this.
-  Circuit c;
-  const NodeId x = c.input({4}, {0, 15}, "x");
-  c.mark_output(
-      c.lookup(x, LookupFunction::function([](std::int64_t v) { return 15 - v; }, "15-x")));
-  const auto ranges = worst_case_ranges(c, RoundingSemantics::kCompiled);
-  const auto sites = plan_circuit(c, ranges, 4).sites;
-  SearchSpace named_only;
-  named_only.search = false;
-  const auto ranked = rank_parameters(sites, FailureTargets{}, named_only);
-  ASSERT_FALSE(ranked.empty());
-  bool has_4bit = false;
-  for (const auto& r : ranked) has_4bit |= r.params.name == "PBS_4BIT";
-  EXPECT_TRUE(has_4bit);
-}
-
 // The noise sites of one lookup x ↦ 2^bits − 1 − x of a fresh `bits`-bit input.
 std::vector<NoiseSite> one_lookup_sites(unsigned bits) {
   Circuit c;
@@ -136,6 +119,18 @@ std::vector<NoiseSite> one_lookup_sites(unsigned bits) {
       c.lookup(x, LookupFunction::function([top](std::int64_t v) { return top - v; }, "t-x")));
   const auto ranges = worst_case_ranges(c, RoundingSemantics::kCompiled);
   return plan_circuit(c, ranges, bits).sites;
+}
+
+TEST(ParameterSelection, NamedSetsWhenTheyFit) {
+  // One 4-bit lookup of a fresh input: PBS_4BIT was published for this.
+  const auto sites = one_lookup_sites(4);
+  SearchSpace named_only;
+  named_only.search = false;
+  const auto ranked = rank_parameters(sites, FailureTargets{}, named_only);
+  ASSERT_FALSE(ranked.empty());
+  bool has_4bit = false;
+  for (const auto& r : ranked) has_4bit |= r.params.name == "PBS_4BIT";
+  EXPECT_TRUE(has_4bit);
 }
 
 // TFHE-rs's multi-bit sets measure slower than the classic ones on this project's machines
@@ -204,12 +199,7 @@ TEST(ParameterSelection, CentredSetsAtTwoToTheMinus128) {
   // One 4-bit lookup at p_fail ≤ 2^-128: the cheapest named set that qualifies is the centred
   // PBS_4BIT_2M128 from TFHE-rs 1.4.0 (PBS_4BIT stops at 2^-72; PBS_6BIT qualifies through its
   // two spare bits but costs more).
-  Circuit c;
-  const NodeId x = c.input({4}, {0, 15}, "x");
-  c.mark_output(
-      c.lookup(x, LookupFunction::function([](std::int64_t v) { return 15 - v; }, "15-x")));
-  const auto ranges = worst_case_ranges(c, RoundingSemantics::kCompiled);
-  const auto sites = plan_circuit(c, ranges, 4).sites;
+  const auto sites = one_lookup_sites(4);
   FailureTargets strict;
   strict.log2_p_error = -128.0;
   SearchSpace named_only;
