@@ -76,13 +76,8 @@ struct CompileArgs {
     m.search_options.max_accuracy_drop = accuracy_target / 100.0;
     m.search_options.max_disagreement = 5.0 * accuracy_target / 100.0;
     if (!calibration_labels.is_none()) {
-      const auto labels =
-          py::array_t<int, py::array::c_style | py::array::forcecast>::ensure(calibration_labels);
-      if (!labels || labels.ndim() != 1 ||
-          static_cast<std::size_t>(labels.size()) != calibration_count) {
-        throw InvalidArgument("calibration_labels: give one integer label per calibration sample");
-      }
-      m.search_options.labels.assign(labels.data(), labels.data() + labels.size());
+      m.search_options.labels =
+          labels_from(calibration_labels, calibration_count, "calibration_labels");
     }
     compiler::CompileOptions& o = m.compile;
     if (rounding != "exact" && rounding != "approximate") {

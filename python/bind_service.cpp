@@ -186,23 +186,13 @@ py::array predict(const std::string& url, const std::string& model, const Double
   return to_array(rows, spec.spec->output_values());
 }
 
-// Labels as 0/1 integers, one per sample.
-std::vector<int> labels_from(const py::object& y, std::size_t samples) {
-  const auto labels = py::array_t<int, py::array::c_style | py::array::forcecast>::ensure(y);
-  if (!labels || labels.ndim() != 1 || static_cast<std::size_t>(labels.size()) != samples) {
-    throw InvalidArgument("y: give one 0/1 label per training sample (" + std::to_string(samples) +
-                          ")");
-  }
-  return {labels.data(), labels.data() + labels.size()};
-}
-
 // The training job's input for a served or local training step: every epoch's batches of
 // (x, y) and zero initial weights, encrypted (`lutfhe train-encrypted encrypt --out-job`).
 PyBatch encrypt_training(const PyClientSpec& spec, const PyClientKey& key, const DoubleArray& x,
                          const py::object& y, std::size_t epochs) {
   const models::SgdSettings s = models::settings_from_spec(*spec.spec);
   const auto samples = samples_from(x, s.features, "encrypt_training");
-  const auto labels = labels_from(y, samples.size());
+  const auto labels = labels_from(y, samples.size(), "y");
   return {without_gil([&] {
     return std::make_shared<const CiphertextBatch>(
         models::encrypt_training_epochs(*spec.spec, *key.key, samples, labels, epochs));

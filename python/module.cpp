@@ -81,6 +81,15 @@ ProgressCallback progress_callback(const py::object& callback) {
   };
 }
 
+std::vector<int> labels_from(const py::object& labels, std::size_t count, const std::string& what) {
+  const auto a = py::array_t<int, py::array::c_style | py::array::forcecast>::ensure(labels);
+  if (!a || a.ndim() != 1 || static_cast<std::size_t>(a.size()) != count) {
+    throw InvalidArgument(what + ": give one integer label per sample (" + std::to_string(count) +
+                          ")");
+  }
+  return {a.data(), a.data() + a.size()};
+}
+
 std::vector<compiler::RealSample> samples_from(const DoubleArray& x, std::size_t per_sample,
                                                const std::string& what) {
   const py::ssize_t size = x.size();

@@ -119,6 +119,10 @@ auto without_gil(F&& f) {
 
 using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
+// One integer label per sample from any integer-like array (InvalidArgument naming `what`
+// otherwise).
+std::vector<int> labels_from(const py::object& labels, std::size_t count, const std::string& what);
+
 // The rows of `x` as samples of `per_sample` values each: a 1-D array of exactly per_sample
 // values is one sample; otherwise the first axis counts samples and the others hold one sample
 // (per_sample = 0: any size). InvalidArgument naming `what` for anything else.
