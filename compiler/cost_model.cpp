@@ -39,9 +39,7 @@ double estimate_ks_pbs_ms(const ParameterSet& p, const CostModel& model) {
   double ms = model.ms_per_mflop_blind_rotation * blind_rotation_flops(p) * 1e-6 +
               model.ms_per_mop_keyswitch * keyswitch_operations(p) * 1e-6;
   if (p.multi_bit()) {
-    const double key_mib = static_cast<double>(p.bootstrap_ggsw_count()) *
-                           static_cast<double>(fourier_ggsw_size(p.k, p.N, p.pbs.levels)) * 16.0 /
-                           (1024.0 * 1024.0);
+    const double key_mib = fourier_bootstrap_key_bytes(p) / (1024.0 * 1024.0);
     ms += model.ms_per_mib_multi_bit_key * key_mib;
   }
   return ms;
@@ -55,6 +53,11 @@ double evaluation_key_bytes(const ParameterSet& p) {
                      static_cast<double>(p.ks.levels.value()) *
                      static_cast<double>(p.n.value() + 1);
   return 8.0 * (bsk + ksk);
+}
+
+double fourier_bootstrap_key_bytes(const ParameterSet& p) {
+  return static_cast<double>(p.bootstrap_ggsw_count()) *
+         static_cast<double>(fourier_ggsw_size(p.k, p.N, p.pbs.levels)) * 16.0;
 }
 
 double ciphertext_bytes(const ParameterSet& p) {

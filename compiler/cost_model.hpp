@@ -47,6 +47,9 @@ double estimate_ks_pbs_ms(const ParameterSet& p, const CostModel& model = CostMo
 // Bytes of the evaluation key in its standard form (bootstrapping key n·(k+1)²·l·N and
 // key-switching key k·N·l_ks·(n+1) torus elements) and of one ciphertext under the big key.
 double evaluation_key_bytes(const ParameterSet& p);
+// Bytes of the bootstrapping key in the Fourier domain, as the server holds it (and a multi-bit
+// rotation streams it): (n or (n/g)·2^g) GGSWs of fourier_ggsw_size complex doubles.
+double fourier_bootstrap_key_bytes(const ParameterSet& p);
 double ciphertext_bytes(const ParameterSet& p);
 
 // A size for reports: "512 B", "1.5 KiB", "210.6 MiB", "1.95 GiB".

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <limits>
 
+#include "compiler/cost_model.hpp"
 #include "compiler/security.hpp"
 #include "core/ciphertext_files.hpp"
 #include "core/client_key_file.hpp"
-#include "core/entities/ggsw_ciphertext.hpp"
 #include "core/evaluation_key_file.hpp"
 #include "core/fingerprint.hpp"
 #include "core/hex.hpp"
@@ -73,9 +73,8 @@ ParamReport make_param_report(const ParameterSet& p) {
   r.client_key_file = client_key_file_size(p);
   r.evaluation_key_file = evaluation_key_file_size(p, false);
   r.evaluation_key_file_seeded = evaluation_key_file_size(p, true);
-  // FourierBootstrapKey: n GGSWs ((n/g)·2^g multi-bit) of fourier_ggsw_size complex doubles
-  // (16 bytes); CompactKeyswitchKey: k·N·l_ks rows of n+1 32-bit values.
-  r.server_key_memory = p.bootstrap_ggsw_count() * fourier_ggsw_size(p.k, p.N, p.pbs.levels) * 16 +
+  // The Fourier bootstrapping key, and CompactKeyswitchKey: k·N·l_ks rows of n+1 32-bit values.
+  r.server_key_memory = static_cast<std::uint64_t>(compiler::fourier_bootstrap_key_bytes(p)) +
                         big * p.ks.levels.value() * (n + 1) * 4;
   r.lwe_big = 8 * (big + 1);
   r.lwe_small = 8 * (n + 1);
