@@ -129,8 +129,14 @@ class TrainingCheckpoints {
     if (step > 1) folder_.remove(DataFolder::checkpoint_path(job_, step - 1));
   }
 
-  void clear(std::size_t steps) {
-    for (std::size_t t = 1; t <= steps; ++t) folder_.remove(DataFolder::checkpoint_path(job_, t));
+  void clear() {
+    std::error_code ec;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(folder_.absolute("jobs/" + job_), ec)) {
+      if (entry.path().filename().string().rfind("checkpoint-", 0) == 0) {
+        std::filesystem::remove(entry.path(), ec);
+      }
+    }
   }
 
  private:
@@ -263,7 +269,7 @@ void WorkerPool::process(const JobRecord& job, const std::string& worker) {
     }
     save_ciphertexts(folder_.absolute(result), output, false);
     completed = store_.complete_job(job.id, worker, job.attempt, result, bootstraps);
-    if (completed && model->training) checkpoints.clear(job.samples);
+    if (completed && model->training) checkpoints.clear();
     if (!completed) folder_.remove(result);  // another attempt owns the job now, or it was deleted
   } catch (const Error& e) {
     error = one_line(e.what());
