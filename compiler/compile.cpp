@@ -142,10 +142,15 @@ RangeSet apply_rounding(Circuit& circuit, const RangeSet& base, unsigned r,
       n.channel_round_bits.clear();
       n.round_bits = rounding_bits_for(ranges.node[in], r);
       if (!per_channel || n.functions.size() < 2) continue;
-      // Each channel rounds only what its own range needs.
+      // Each channel rounds only what its own range needs, and is offset by its own range: the
+      // union of channels whose accumulators are shifted by their biases can need more bits
+      // than any one of them.
       std::vector<unsigned> ks;
       for (const Range& c : ranges.channel[in]) ks.push_back(rounding_bits_for(c, r));
-      if (std::adjacent_find(ks.begin(), ks.end(), std::not_equal_to<>()) == ks.end()) continue;
+      if (std::adjacent_find(ks.begin(), ks.end(), std::not_equal_to<>()) == ks.end() &&
+          ks.front() == n.round_bits) {
+        continue;
+      }
       n.round_bits = *std::max_element(ks.begin(), ks.end());
       n.channel_round_bits = std::move(ks);
     }

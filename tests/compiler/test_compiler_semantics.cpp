@@ -289,6 +289,54 @@ TEST(CompilerSemantics, PerChannelRangesRoundEachChannelByItsOwnWidth) {
   for (const Sample& s : samples) EXPECT_EQ(loaded_sim.run(s), sim.run(s));
 }
 
+// Channels of equal, narrow widths shifted apart by their biases: their union needs more bits
+// than the table reads, each channel alone none. Each channel is offset by its own range, so no
+// channel rounds and the lookup takes one bootstrap per value (per tensor it would round and
+// take a truncation chain); the results are the model's exactly, in every evaluator.
+TEST(CompilerSemantics, ChannelsShiftedByTheirBiasesAreNotRounded) {
+  TestRng rng(84);
+  Circuit c;
+  const NodeId x = c.input({2}, {0, 3}, "x");
+  const NodeId h = c.dense(x, 3, {1, -1, 1, 1, -1, 0}, {0, 100, -60}, "acc");
+  std::vector<LookupFunction> per_channel;
+  for (int ch = 0; ch < 3; ++ch) {
+    per_channel.push_back(LookupFunction::function([ch](std::int64_t v) { return (v + ch) % 5; },
+                                                   "f" + std::to_string(ch)));
+  }
+  c.mark_output(c.lookup(h, per_channel, "act"));
+  CompileOptions options;
+  options.parameters = find_parameter_set("TOY");
+  options.rounding_bits = 3;
+  const CompileResult per = compile(c, {}, options);
+  const Node& lookup = per.compiled.circuit.node(per.compiled.circuit.outputs()[0]);
+  EXPECT_EQ(lookup.round_bits, 0u);
+  EXPECT_EQ(lookup.channel_round_bits, (std::vector<unsigned>{0, 0, 0}));
+  EXPECT_EQ(bootstrap_count(per.compiled), 3u);
+  options.per_channel_ranges = false;
+  const CompileResult tensor = compile(c, {}, options);
+  EXPECT_GT(tensor.compiled.circuit.node(tensor.compiled.circuit.outputs()[0]).round_bits, 0u);
+  EXPECT_GT(bootstrap_count(tensor.compiled), 3u);
+
+  const ClientSpec spec = make_client_spec(per.compiled);
+  const ClientKey client(spec.params, test_seed(85));
+  EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(86));
+  const ServerKey key = generate_server_key_in_process(client, keygen_rng);
+  CircuitServer server(per.compiled, key, 2);
+  Simulator sim(per.compiled);
+  std::vector<Sample> samples;
+  for (std::int64_t v = 0; v < 16; ++v) samples.push_back({{v & 3, v >> 2}});
+  const auto results =
+      decrypt_results(spec, client, server.evaluate(encrypt_quantized(spec, client, samples)));
+  ASSERT_EQ(results.size(), samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const auto model = evaluate_clear(c, samples[i]);
+    EXPECT_EQ(evaluate_clear(per.compiled.circuit, samples[i], RoundingSemantics::kCompiled), model)
+        << "sample " << i;
+    EXPECT_EQ(sim.run(samples[i]), model) << "sample " << i;
+    EXPECT_EQ(results[i], model) << "sample " << i;
+  }
+}
+
 // A linear model: no lookup, so no bootstrapping key; parameters chosen for fresh noise only.
 TEST(CompilerLinear, NoLookupsNeedNoBootstrappingKey) {
   TestRng rng(41);
