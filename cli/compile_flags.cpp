@@ -54,6 +54,11 @@ void add_compile_flags(CLI::App* cmd, CompileFlags& f, bool global) {
       ->check(CLI::Range(2, 16));
   cmd->add_option("--input-bits", o.input_bits, "ONNX import: input bits (default 6)")
       ->check(CLI::Range(2, 16));
+  cmd->add_option("--accumulator-bits", o.accumulator_bits,
+                  "ONNX import without the search: bound every lookup's accumulator to this "
+                  "many bits by the weights' l1 norms (accumulator-aware quantization; default: "
+                  "no bound, the search tries bounds itself)")
+      ->check(CLI::Range(2, 24));
   cmd->add_option("--accuracy-target", f.accuracy_drop,
                   "ONNX import search: most accuracy points the circuit may lose against the "
                   "float model on held-out calibration samples (default 1)")

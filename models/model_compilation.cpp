@@ -29,6 +29,11 @@ CompiledModel compile_model(const std::filesystem::path& model_path,
   if (options.search && !all_bits && model_path.extension() == ".onnx" && !calibration.empty()) {
     const OnnxModel onnx = load_onnx(model_path);
     if (!onnx.input_quant) {  // a QAT export carries its own quantization
+      if (import.accumulator_bits) {
+        throw UsageError(
+            "an accumulator bound is a choice of the search: give it with --weight-bits, "
+            "--activation-bits and --input-bits, or with --no-search");
+      }
       ImportSearchOptions so = options.search_options;
       if (import.weight_bits) so.weight_bits = {import.weight_bits};
       if (import.activation_bits) so.activation_bits = {import.activation_bits};
@@ -38,6 +43,8 @@ CompiledModel compile_model(const std::filesystem::path& model_path,
       import.weight_bits = found.import.weight_bits;
       import.activation_bits = found.import.activation_bits;
       import.input_bits = found.import.input_bits;
+      import.accumulator_bits = found.import.accumulator_bits;
+      import.accumulator_rounding = found.import.accumulator_rounding;
       compile = found.compile;
       search = std::move(found.report);
       fit.assign(calibration.begin(),

@@ -35,6 +35,13 @@ struct ModelImportOptions {
   unsigned weight_bits = 0;
   unsigned activation_bits = 0;
   unsigned input_bits = 0;
+  // Accumulator-aware quantization (A2Q, Colbert et al. 2023), post-training: every layer that
+  // feeds a lookup keeps the worst-case width of its accumulator within this many bits by
+  // bounding each output channel's weight l1 norm (0: no bound). With accumulator_rounding = k,
+  // the bound leaves room for rounding k low bits to nearest: the rounded accumulator still
+  // takes at most 2^(P − k) values, for any bias.
+  unsigned accumulator_bits = 0;
+  unsigned accumulator_rounding = 0;
   double percentile = 100.0;  // activation range: [100−p, p] percentiles (100: min/max)
 };
 

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <numeric>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/errors.hpp"
@@ -94,6 +96,116 @@ void quantize_weights(const OnnxLayer& l, unsigned bits, bool per_channel,
   }
 }
 
+// A2Q after training: each output channel's accumulator Σ w·(x − z) spans at most
+// ‖w‖₁·levels, so ‖w‖₁ ≤ (2^P − 1)/levels keeps it within P bits for every input (with room for
+// rounding when asked). A channel over
+// the bound gets the finest scale at which its weights, rounded to nearest, fit it (small
+// weights round to zero first, the large ones keep their precision); at the scale that makes the
+// float l1 norm fit, rounding to nearest can exceed it by at most half a step per weight, so the
+// search starts from twice that.
+std::int64_t bound_accumulator(const OnnxLayer& l, unsigned weight_bits, double levels,
+                               unsigned acc_bits, unsigned rounding, std::vector<std::int64_t>& q,
+                               std::vector<double>& scales) {
+  const std::size_t per = l.weights.size() / l.channels;
+  const auto top = (std::int64_t{1} << (weight_bits - 1)) - 1;
+  if (rounding >= acc_bits) {
+    throw InvalidArgument("accumulator rounding " + std::to_string(rounding) +
+                          " must be below its bits " + std::to_string(acc_bits));
+  }
+  // Spans whose values take at most 2^P of them: 2^P − 1; after rounding k bits to nearest the
+  // count is at most span/2^k + 2 (both ends can round outward), so 2^k·(2^(P−k) − 2).
+  const double span = rounding == 0
+                          ? std::ldexp(1.0, static_cast<int>(acc_bits)) - 1.0
+                          : std::ldexp(std::ldexp(1.0, static_cast<int>(acc_bits - rounding)) - 2.0,
+                                       static_cast<int>(rounding));
+  const auto bound = static_cast<std::int64_t>(std::floor(span / levels));
+  if (bound < 1) {
+    throw InvalidArgument("accumulator bits " + std::to_string(acc_bits) +
+                          " leave no weight for inputs of " +
+                          std::to_string(static_cast<long long>(levels)) + " levels");
+  }
+  for (std::size_t o = 0; o < l.channels; ++o) {
+    const auto from = static_cast<std::ptrdiff_t>(o * per),
+               to = from + static_cast<std::ptrdiff_t>(per);
+    const std::span<const double> w(l.weights.data() + from, per);
+    auto l1_at = [&](double s) {
+      std::int64_t sum = 0;
+      for (double v : w) sum += std::min<std::int64_t>(top, std::llabs(std::llround(v / s)));
+      return sum;
+    };
+    double& scale = scales[scales.size() == 1 ? 0 : o];
+    if (l1_at(scale) <= bound) continue;
+    double l1_float = 0.0;
+    for (double v : w) l1_float += std::abs(v);
+    double lo = scale, hi = 2.0 * l1_float / static_cast<double>(bound);
+    if (l1_at(hi) > bound)
+      throw Error("accumulator bound: no scale fits channel " + std::to_string(o));
+    for (int i = 0; i < 60; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (l1_at(mid) <= bound ? hi : lo) = mid;
+    }
+    scale = hi;
+    for (std::ptrdiff_t i = from; i < to; ++i) {
+      q[static_cast<std::size_t>(i)] = std::clamp<std::int64_t>(
+          std::llround(l.weights[static_cast<std::size_t>(i)] / scale), -top, top);
+    }
+  }
+  return bound;
+}
+
+// Greedy path following (GPFQ, Lybrand and Saab 2021; with an l1 budget, as accumulator-aware
+// post-training quantization does, Colbert et al. 2024), for a dense layer whose inputs are one
+// quantized tensor: each output channel's weights are rounded one at a time, largest first, to
+// the integer whose product with the quantized calibration inputs best cancels the error the
+// earlier ones left against the float products; no channel's l1 norm exceeds `budget`. Returns
+// the mean remaining error per channel, for the bias. `inputs` holds the float inputs, sample by
+// sample.
+std::vector<double> follow_path(const OnnxLayer& l, const std::vector<double>& inputs,
+                                const QuantParams& input_quant, unsigned weight_bits,
+                                std::int64_t budget, std::vector<std::int64_t>& q,
+                                const std::vector<double>& scales) {
+  const std::size_t d = l.weights.size() / l.channels;
+  const std::size_t m = inputs.size() / d;
+  const auto top = (std::int64_t{1} << (weight_bits - 1)) - 1;
+  // Column t: the float inputs and what the quantized network sees of them.
+  std::vector<double> x(d * m), xq(d * m), norm(d, 0.0);
+  for (std::size_t k = 0; k < m; ++k) {
+    for (std::size_t t = 0; t < d; ++t) {
+      const double v = inputs[k * d + t];
+      x[t * m + k] = v;
+      xq[t * m + k] = input_quant.dequantize(input_quant.quantize(v));
+      norm[t] += xq[t * m + k] * xq[t * m + k];
+    }
+  }
+  std::vector<double> shift(l.channels, 0.0), error(m);
+  std::vector<std::size_t> order(d);
+  for (std::size_t o = 0; o < l.channels; ++o) {
+    const double s = scales[scales.size() == 1 ? 0 : o];
+    const double* w = l.weights.data() + o * d;
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return std::abs(w[a]) > std::abs(w[b]); });
+    std::fill(error.begin(), error.end(), 0.0);
+    std::int64_t used = 0;
+    for (std::size_t t : order) {
+      const double* xt = &x[t * m];
+      const double* qt = &xq[t * m];
+      double dot = 0.0;
+      for (std::size_t k = 0; k < m; ++k) dot += qt[k] * (error[k] + w[t] * xt[k]);
+      const double ideal = norm[t] > 0.0 ? dot / norm[t] / s : w[t] / s;
+      const std::int64_t limit = std::min(top, budget - used);
+      const std::int64_t v = std::clamp<std::int64_t>(std::llround(ideal), -limit, limit);
+      used += std::abs(v);
+      q[o * d + t] = v;
+      for (std::size_t k = 0; k < m; ++k) {
+        error[k] += w[t] * xt[k] - s * static_cast<double>(v) * qt[k];
+      }
+    }
+    shift[o] = std::accumulate(error.begin(), error.end(), 0.0) / static_cast<double>(m);
+  }
+  return shift;
+}
+
 }  // namespace
 
 QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSample>& calibration,
@@ -110,9 +222,17 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
   // Calibration: every layer's output values over all samples, and the input's.
   std::vector<std::vector<double>> seen(n_layers);
   std::vector<double> inputs;
+  // With an accumulator bound, each dense layer's float inputs (sample by sample) steer the
+  // rounding of its weights.
+  std::vector<std::vector<double>> dense_inputs(n_layers);
   for (const RealSample& s : calibration) {
     std::vector<std::vector<double>> rec;
     evaluate_float(model, s, rec);
+    for (std::size_t i = 0; i < n_layers && options.accumulator_bits; ++i) {
+      if (model.layers[i].kind != OnnxLayer::Kind::kDense) continue;
+      const std::vector<double>& in = i == 0 ? s : rec[i - 1];
+      dense_inputs[i].insert(dense_inputs[i].end(), in.begin(), in.end());
+    }
     inputs.insert(inputs.end(), s.begin(), s.end());
     for (std::size_t i = 0; i < n_layers; ++i)
       seen[i].insert(seen[i].end(), rec[i].begin(), rec[i].end());
@@ -135,6 +255,10 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
   q.input = model.input_quant ? *model.input_quant : calibrated(inputs, input_bits, "the input");
   // Scale of the tensor between layers (pooling divides it); biases are in accumulator units.
   double scale = q.input.scale;
+  // How many integer steps that tensor spans (pooling sums windows); bounds accumulator widths.
+  double levels = std::ldexp(1.0, static_cast<int>(q.input.bits)) - 1.0;
+  // Its quantization, while it is one quantized tensor (not after pooling).
+  std::optional<QuantParams> tensor_quant = q.input;
   for (std::size_t i = 0; i < n_layers; ++i) {
     const OnnxLayer& l = model.layers[i];
     const bool last = i + 1 == n_layers;
@@ -150,6 +274,7 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
       const std::optional<QuantParams> oq = output_quant();
       std::vector<std::int64_t> w;
       std::vector<double> ws;
+      std::vector<double> bias_shift(l.channels, 0.0);  // the rounding's mean error, corrected
       unsigned wb = weight_bits;
       if (l.weight_quant) {
         w = l.weight_quant->values;
@@ -161,10 +286,18 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
         }
       } else {
         quantize_weights(l, wb, oq.has_value(), w, ws);
+        // Only an accumulator a lookup reads costs bootstraps by its width.
+        if (options.accumulator_bits && oq) {
+          const std::int64_t budget = bound_accumulator(l, wb, levels, options.accumulator_bits,
+                                                        options.accumulator_rounding, w, ws);
+          if (tensor_quant && l.kind == OnnxLayer::Kind::kDense && !dense_inputs[i].empty()) {
+            bias_shift = follow_path(l, dense_inputs[i], *tensor_quant, wb, budget, w, ws);
+          }
+        }
       }
       std::vector<std::int64_t> bias(l.channels);
       for (std::size_t o = 0; o < l.channels; ++o) {
-        const double b = l.bias[o] / (scale * ws[ws.size() == 1 ? 0 : o]);
+        const double b = (l.bias[o] + bias_shift[o]) / (scale * ws[ws.size() == 1 ? 0 : o]);
         if (!std::isfinite(b) || std::abs(b) > 0x1p40) {
           throw ModelFormatError(model.origin + ": " + what + ": bias " +
                                  std::to_string(l.bias[o]) +
@@ -194,7 +327,11 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
         c.output = oq;
         out.op = std::move(c);
       }
-      if (oq) scale = oq->scale;
+      if (oq) {
+        scale = oq->scale;
+        levels = std::ldexp(1.0, static_cast<int>(oq->bits)) - 1.0;
+      }
+      tensor_quant = oq;
     } else if (l.kind == OnnxLayer::Kind::kAvgPool) {
       PoolLayer p;
       p.average = true;
@@ -202,6 +339,8 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
       out.op = p;
       const auto k = static_cast<std::int64_t>(l.pool.kernel_h * l.pool.kernel_w);
       scale /= static_cast<double>(k);
+      levels *= static_cast<double>(k);
+      tensor_quant.reset();
     } else if (l.kind == OnnxLayer::Kind::kFlatten) {
       out.op = FlattenLayer{};
     } else {
@@ -212,6 +351,8 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
                 ? l.output_quant
                 : std::optional<QuantParams>(calibrated(seen[i], act_bits, what + "'s output")));
       scale = a.output.scale;
+      levels = std::ldexp(1.0, static_cast<int>(a.output.bits)) - 1.0;
+      tensor_quant = a.output;
       out.op = a;
     }
     q.layers.push_back(std::move(out));

@@ -66,6 +66,7 @@ struct CompileArgs {
   double accuracy_target = 1.0;
   py::object calibration_labels;
   bool search = true;
+  unsigned accumulator_bits = 0;
 
   models::ModelCompileOptions options(std::size_t calibration_count) const {
     models::ModelCompileOptions m;
@@ -106,6 +107,8 @@ struct CompileArgs {
     m.import.weight_bits = bits(weight_bits, "weight_bits");
     m.import.activation_bits = bits(activation_bits, "activation_bits");
     m.import.input_bits = bits(input_bits, "input_bits");
+    m.import.accumulator_bits =
+        accumulator_bits == 0 ? 0u : in_range(accumulator_bits, 2, 24, "accumulator_bits");
     if (!(calibration_percentile >= 50.0 && calibration_percentile <= 100.0)) {
       throw InvalidArgument("calibration_percentile: must be 50..100");
     }
@@ -294,7 +297,7 @@ void bind_compiled(py::module_& m) {
          std::string ranges, unsigned headroom, std::optional<std::string> params,
          unsigned weight_bits, unsigned activation_bits, unsigned input_bits,
          double calibration_percentile, double accuracy_target, py::object calibration_labels,
-         bool search) {
+         bool search, unsigned accumulator_bits) {
         CompileArgs a{std::move(p_error),
                       std::move(global_p_error),
                       std::move(rounding),
@@ -308,7 +311,8 @@ void bind_compiled(py::module_& m) {
                       calibration_percentile,
                       accuracy_target,
                       std::move(calibration_labels),
-                      search};
+                      search,
+                      accumulator_bits};
         return compile_model_file(model, calibration, a);
       },
       py::arg("model"), py::arg("calibration") = py::none(), py::kw_only(),
@@ -318,6 +322,7 @@ void bind_compiled(py::module_& m) {
       py::arg("weight_bits") = 0u, py::arg("activation_bits") = 0u, py::arg("input_bits") = 0u,
       py::arg("calibration_percentile") = 100.0, py::arg("accuracy_target") = 1.0,
       py::arg("calibration_labels") = py::none(), py::arg("search") = true,
+      py::arg("accumulator_bits") = 0u,
       "Compile a model file (lutfhe JSON or .onnx) with calibration samples (samples × values) "
       "into a CompiledModel; the options of `lutfhe compile` by the same names (docs/PYTHON.md).");
 }

@@ -3,16 +3,20 @@
 # runs in seconds), keygen, encrypt, run, decrypt, with client and server in separate folders;
 # the decrypted results must equal `lutfhe predict --mode simulate` line by line. Run by ctest:
 #   cmake -DLUTFHE=<binary> -DSOURCE_DIR=<repo> -DWORK_DIR=<dir> -DNAME=<model> -DCOUNT=<n>
+#         [-DMODEL=<model, when NAME names a variant> -DACCUMULATOR_BITS=<P> -DLOOKUPS=<n>]
 #         -P model_suite_chain.cmake
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR}/client ${WORK_DIR}/server)
 set(DATA ${SOURCE_DIR}/tests/data/model_suite)
-if(EXISTS ${DATA}/${NAME}.test.csv)
-  set(TEST_SAMPLES ${DATA}/${NAME}.test.csv)
-  set(CALIBRATION ${DATA}/${NAME}.calibration.csv)
+if(NOT DEFINED MODEL)
+  set(MODEL ${NAME})
+endif()
+if(EXISTS ${DATA}/${MODEL}.test.csv)
+  set(TEST_SAMPLES ${DATA}/${MODEL}.test.csv)
+  set(CALIBRATION ${DATA}/${MODEL}.calibration.csv)
 else()
-  set(TEST_SAMPLES ${DATA}/${NAME}.test.idx.gz)
-  set(CALIBRATION ${DATA}/${NAME}.calibration.idx.gz)
+  set(TEST_SAMPLES ${DATA}/${MODEL}.test.idx.gz)
+  set(CALIBRATION ${DATA}/${MODEL}.calibration.idx.gz)
 endif()
 
 function(step name)
@@ -24,9 +28,25 @@ function(step name)
   set(STEP_OUTPUT "${out}" PARENT_SCOPE)
 endfunction()
 
-step(compile ${LUTFHE} compile --model ${DATA}/${NAME}.onnx --calibration ${CALIBRATION}
-     --no-search --weight-bits 4 --activation-bits 3 --input-bits 4 --params TOY
-     --rounding-bits 3 --out client/compiled -q)
+# With -DACCUMULATOR_BITS=P: 2-bit inputs and accumulators bounded to P bits (accumulator-aware
+# quantization), which at r = P must take one bootstrap per lookup.
+if(DEFINED ACCUMULATOR_BITS)
+  set(QUANTIZATION --input-bits 2 --accumulator-bits ${ACCUMULATOR_BITS}
+                   --rounding-bits ${ACCUMULATOR_BITS})
+else()
+  set(QUANTIZATION --input-bits 4 --rounding-bits 3)
+endif()
+step(compile ${LUTFHE} compile --model ${DATA}/${MODEL}.onnx --calibration ${CALIBRATION}
+     --no-search --weight-bits 4 --activation-bits 3 ${QUANTIZATION} --params TOY
+     --out client/compiled -q)
+if(DEFINED ACCUMULATOR_BITS)
+  file(READ ${WORK_DIR}/client/compiled/compile_report.txt report)
+  string(REGEX MATCH "bootstraps per evaluation: ([0-9]+)" _ "${report}")
+  if(NOT CMAKE_MATCH_1 EQUAL LOOKUPS)
+    message(FATAL_ERROR
+            "${NAME}: ${CMAKE_MATCH_1} bootstraps, one per lookup is ${LOOKUPS}:\n${report}")
+  endif()
+endif()
 file(RENAME ${WORK_DIR}/client/compiled/server.circuit ${WORK_DIR}/server/server.circuit)
 step(keygen ${LUTFHE} keygen --spec client/compiled/client.spec --client-key client/client.key
      --server-key server/server.key -q)

@@ -1,7 +1,8 @@
 // The model suite (examples/model_suite): PyTorch float models trained the ordinary way and
 // exported with torch.onnx.export's defaults. The importer's float network must reproduce
 // PyTorch's logits; the cost-aware import must pick an accurate circuit and the cheapest such;
-// the logistic regression must give FHE == simulate == clear on every test sample.
+// the logistic regression must give FHE == simulate == clear on every test sample; bounded
+// accumulators (accumulator-aware quantization) must hold for every input and cut bootstraps.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,8 +18,10 @@
 #include "compiler/simulate.hpp"
 #include "core/client_key.hpp"
 #include "core/server_key.hpp"
+#include "models/lowering.hpp"
 #include "models/model_compilation.hpp"
 #include "models/onnx_import.hpp"
+#include "models/post_training_quantization.hpp"
 #include "models/samples.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -167,6 +170,104 @@ TEST(ModelSuiteSearch, LogisticRegressionIsExactOnEveryTestSample) {
     fhe_classes.push_back(argmax(compiler::dequantize_outputs(m.spec, results[i])));
   }
   EXPECT_GE(accuracy_of(fhe_classes, labels), 0.93);
+}
+
+// Accumulator-aware quantization: with a bound of P bits (k of them rounded), every channel's l1
+// norm times its input levels fits, the sound range analysis finds every lookup within r = P − k
+// bits after rounding k, so each lookup takes 1 (k = 0) or 2 (k = 1) bootstraps; with k = 0 the
+// compiled circuit computes the quantized model exactly on every input of the declared range,
+// far beyond the calibration data.
+TEST(ModelSuiteAccumulator, BoundHoldsForEveryInput) {
+  TestRng rng(95);
+  for (const std::string name : {"breast_mlp", "digits_mlp"}) {
+    const models::OnnxModel onnx = models::load_onnx(kSuite / (name + ".onnx"));
+    const auto calibration = models::load_samples(data_file(name, "calibration"));
+    for (unsigned rounding : {0u, 1u}) {
+      SCOPED_TRACE(name + " rounding " + std::to_string(rounding));
+      models::ModelImportOptions io;
+      io.weight_bits = 5;
+      io.activation_bits = 4;
+      io.input_bits = 2;
+      io.accumulator_bits = 5 + rounding;
+      io.accumulator_rounding = rounding;
+      const models::QuantizedModel q = models::quantize_onnx(onnx, calibration, io);
+      const auto& dense = std::get<models::DenseLayer>(q.layers.at(0).op);
+      ASSERT_TRUE(dense.output.has_value());
+      const std::int64_t span = rounding == 0 ? 31 : 2 * (32 - 2);  // 2^P − 1; 2^k(2^(P−k) − 2)
+      const std::size_t per = dense.weights.size() / dense.units;
+      for (std::size_t o = 0; o < dense.units; ++o) {
+        std::int64_t l1 = 0;
+        for (std::size_t i = o * per; i < (o + 1) * per; ++i) l1 += std::abs(dense.weights[i]);
+        EXPECT_LE(l1 * 3, span) << "channel " << o;  // 2-bit inputs: 3 levels
+        EXPECT_GT(l1, 0) << "channel " << o;
+      }
+      const models::LoweredModel lowered = models::lower_model(q);
+      std::vector<compiler::Sample> cal;
+      for (const auto& x : calibration) cal.push_back(models::quantize_input(q, x));
+      compiler::CompileOptions co;
+      co.range_mode = compiler::RangeMode::kSound;
+      co.rounding_bits = 5;
+      const compiler::CompileResult c = compiler::compile(lowered.circuit, cal, co);
+      std::size_t lookups = 0;
+      for (const compiler::Node& n : c.compiled.circuit.nodes()) {
+        if (n.op != compiler::OpKind::kLookup) continue;
+        EXPECT_EQ(n.round_bits, rounding);
+        lookups += n.shape.at(0);
+      }
+      EXPECT_EQ(dense.units, lookups);
+      EXPECT_EQ(compiler::bootstrap_count(c.compiled), lookups * (1 + rounding));
+      if (rounding != 0) continue;
+      const compiler::Node& input = lowered.circuit.node(lowered.circuit.inputs()[0]);
+      for (int trial = 0; trial < 200; ++trial) {
+        compiler::Sample x{std::vector<std::int64_t>(input.shape.at(0))};
+        for (auto& v : x[0])
+          v = input.declared_range.lo +
+              static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(
+                  input.declared_range.hi - input.declared_range.lo + 1)));
+        ASSERT_EQ(
+            compiler::evaluate_clear(c.compiled.circuit, x, compiler::RoundingSemantics::kCompiled),
+            compiler::evaluate_clear(lowered.circuit, x))
+            << "trial " << trial;
+      }
+    }
+  }
+}
+
+// The default search on the digits MLP (64-32-10) chooses bounded accumulators: fewer
+// bootstraps than any accurate unbounded candidate, accurate on the fit samples too, and on the
+// test samples (never seen by the search) within 2 points of the float model (measured: 1.1).
+TEST(ModelSuiteAccumulator, SearchBoundsTheDigitsMlp) {
+  const std::string name = "digits_mlp";
+  const auto calibration = models::load_samples(data_file(name, "calibration"));
+  models::ModelCompileOptions options;
+  options.search_options.labels = models::load_labels(data_file(name, "calibration_labels"));
+  const models::CompiledModel m =
+      models::compile_model(kSuite / (name + ".onnx"), calibration, options);
+  ASSERT_TRUE(m.search.has_value());
+  const models::ImportSearchReport& report = *m.search;
+  const models::ImportTrial& chosen = report.trials.at(report.chosen);
+  ASSERT_TRUE(chosen.accurate) << report.text();
+  EXPECT_GT(chosen.accumulator_bits, 0u) << report.text();
+  ASSERT_TRUE(chosen.fit_score.has_value());
+  EXPECT_GE(*chosen.fit_score, report.fit_target);
+  EXPECT_EQ(chosen.bootstraps, compiler::bootstrap_count(m.result.compiled));
+  std::size_t unbounded = 0;
+  for (const models::ImportTrial& t : report.trials) {
+    if (!t.accurate || t.accumulator_bits != 0) continue;
+    ++unbounded;
+    EXPECT_LT(chosen.bootstraps, t.bootstraps) << report.text();
+  }
+  EXPECT_GE(unbounded, 1u) << report.text();
+
+  const auto test = models::load_samples(data_file(name, "test"));
+  const std::vector<int> labels = models::load_labels(data_file(name, "test_labels"));
+  const models::OnnxModel onnx = models::load_onnx(kSuite / (name + ".onnx"));
+  std::vector<std::size_t> float_classes;
+  for (const auto& x : test) float_classes.push_back(argmax(models::evaluate_float(onnx, x)));
+  const double float_accuracy = accuracy_of(float_classes, labels);
+  const double circuit_accuracy = accuracy_of(compiled_predictions(m, test), labels);
+  EXPECT_GE(circuit_accuracy, float_accuracy - 0.02)
+      << "float " << float_accuracy << " circuit " << circuit_accuracy;
 }
 
 }  // namespace

@@ -101,3 +101,20 @@ def test_onnx_compile_matches_the_cli(tmp_path):
     py = compiled.simulate(test)
     np.testing.assert_array_equal(classes, np.argmax(py, axis=1))
     np.testing.assert_allclose(scores, py, rtol=1e-5)  # %.6g on the CLI's side
+
+
+def test_bounded_accumulators_match_the_cli(tmp_path):
+    """accumulator_bits: the same artifacts as `lutfhe compile --accumulator-bits`."""
+    suite = SOURCE / "tests" / "data" / "model_suite"
+    onnx = suite / "breast_mlp.onnx"
+    cal = lutfhe.load_samples(str(suite / "breast_mlp.calibration.csv"))
+    opts = ["--weight-bits", "4", "--activation-bits", "3", "--input-bits", "2",
+            "--accumulator-bits", "3", "--rounding-bits", "3", "--params", "TOY"]
+    run_cli("compile", "--model", onnx, "--calibration", suite / "breast_mlp.calibration.csv",
+            "--out", tmp_path / "cli", *opts, "-q")
+    compiled = lutfhe.compile(str(onnx), cal, weight_bits=4, activation_bits=3, input_bits=2,
+                              accumulator_bits=3, rounding_bits=3, params="TOY")
+    compiled.save(str(tmp_path / "py"))
+    for name in ("client.spec", "server.circuit", "compile_report.txt"):
+        assert (tmp_path / "py" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    assert "bootstraps per evaluation: 16" in (tmp_path / "py" / "compile_report.txt").read_text()
