@@ -37,6 +37,7 @@ struct RunCommand {
   std::string in;
   std::string out;
   int threads = 0;
+  std::size_t batch_size = 0;  // samples per chunk (0: 8 per thread)
   bool quiet = false;
 };
 
@@ -46,7 +47,7 @@ int run_server(const RunCommand& c) {
   require_distinct(c.out, "--out", c.server_key, "--server-key");
   require_distinct(c.out, "--out", c.circuit, "--circuit");
   const compiler::CompiledCircuit circuit = compiler::load_server_circuit(c.circuit);
-  CiphertextBatch in = load_ciphertexts(c.in);
+  const CiphertextBatchInfo in = read_ciphertexts_info(c.in);
   if (parameter_fingerprint(in.params) != parameter_fingerprint(circuit.params)) {
     throw KeyMismatch(c.in + ": encrypted for parameters " + in.params.name + ", " + c.circuit +
                       " was compiled for " + circuit.params.name);
@@ -59,14 +60,38 @@ int run_server(const RunCommand& c) {
   const double key_seconds = seconds_since(key_start);
   require_same_key(c.in, in.params, in.key_id, key.parameters(), key.key_id());
   compiler::CircuitServer server(circuit, key, c.threads);
-  const std::size_t samples =
-      server.input_values() ? in.ciphertexts.size() / server.input_values() : 0;
+  const std::size_t per_sample = server.input_values();
+  if (per_sample == 0 || in.count == 0 || in.count % per_sample != 0) {
+    throw InvalidArgument(c.in + ": " + std::to_string(in.count) +
+                          " ciphertexts are not a whole number of samples of " +
+                          std::to_string(per_sample));
+  }
+  const auto samples = static_cast<std::size_t>(in.count / per_sample);
+  // A chunk of samples at a time: only its ciphertexts (masks expanded) are in memory.
+  const std::size_t chunk =
+      c.batch_size ? c.batch_size : 8 * static_cast<std::size_t>(server.threads());
   ProgressBar bar("run " + std::to_string(samples) + " samples", progress_wanted(c.quiet));
+  const auto callback = bar.callback();
   const auto start = Clock::now();
-  const CiphertextBatch out = server.evaluate(std::move(in), bar.callback());
+  CiphertextBatchInfo out_info{in.params, in.key_id, in.encoding, samples * server.output_values(),
+                               std::nullopt};
+  write_ciphertexts_in_chunks(c.out, out_info, [&](const CiphertextChunkSink& emit) {
+    std::size_t done = 0;
+    read_ciphertexts_in_chunks(
+        c.in, chunk * per_sample,
+        [&](const CiphertextBatchInfo& info, std::vector<LweCiphertext>&& cts) {
+          const std::size_t first = done;
+          done += cts.size() / per_sample;
+          const CiphertextBatch results = server.evaluate(
+              {info.params, info.key_id, info.encoding, std::move(cts), std::nullopt},
+              [&](std::size_t k, std::size_t) {
+                if (callback) callback(first + k, samples);
+              });
+          emit(results.ciphertexts);
+        });
+  });
   const double seconds = seconds_since(start);
   bar.finish();
-  save_ciphertexts(c.out, out, false);
   if (!c.quiet) {
     const double per_sample_ms =
         1000.0 * seconds / static_cast<double>(std::max<std::size_t>(samples, 1));
@@ -125,20 +150,45 @@ int encrypt_with_spec(const SpecEncryptOptions& o) {
   }
   const auto samples = models::load_samples(o.input, o.count, spec.input_values());
   ProgressBar bar("encrypt", progress_wanted(o.quiet));
-  const CiphertextBatch batch = compiler::encrypt_samples(spec, key, samples, bar.callback());
+  const auto callback = bar.callback();
+  // Chunk by chunk into one seeded file: a chunk's masks are the only ones in memory.
+  compiler::BatchEncryptor encryptor(spec, key);
+  write_ciphertexts_in_chunks(
+      o.out, encryptor.info(samples.size()), [&](const CiphertextChunkSink& emit) {
+        constexpr std::size_t kChunk = 64;
+        std::vector<compiler::Sample> quantized;
+        for (std::size_t first = 0; first < samples.size(); first += kChunk) {
+          const std::size_t n = std::min(kChunk, samples.size() - first);
+          quantized.clear();
+          for (std::size_t i = first; i < first + n; ++i) {
+            quantized.push_back(compiler::quantize_sample(spec, samples[i]));
+          }
+          emit(encryptor.encrypt(quantized));
+          if (callback) callback(first + n, samples.size());
+        }
+      });
   bar.finish();
-  save_ciphertexts(o.out, batch, true);
   return kExitOk;
 }
 
 int decrypt_with_spec(const SpecDecryptOptions& o, std::ostream& out) {
   const compiler::ClientSpec spec = compiler::load_client_spec(o.spec);
   const ClientKey key = load_client_key(o.client_key);
-  const CiphertextBatch in = load_ciphertexts(o.in);
-  require_same_key(o.in, in.params, in.key_id, key.parameters(), key.key_id());
-  for (const auto& result : compiler::decrypt_results(spec, key, in)) {
-    print_prediction(out, spec.outputs, result);
+  const CiphertextBatchInfo info = read_ciphertexts_info(o.in);
+  require_same_key(o.in, info.params, info.key_id, key.parameters(), key.key_id());
+  const std::size_t per_sample = spec.output_values();
+  if (per_sample == 0 || info.count == 0 || info.count % per_sample != 0) {
+    throw InvalidArgument(o.in + ": " + std::to_string(info.count) +
+                          " ciphertexts are not a whole number of results of " +
+                          std::to_string(per_sample));
   }
+  read_ciphertexts_in_chunks(
+      o.in, 64 * per_sample, [&](const CiphertextBatchInfo& i, std::vector<LweCiphertext>&& cts) {
+        const CiphertextBatch chunk{i.params, i.key_id, i.encoding, std::move(cts), std::nullopt};
+        for (const auto& result : compiler::decrypt_results(spec, key, chunk)) {
+          print_prediction(out, spec.outputs, result);
+        }
+      });
   return kExitOk;
 }
 
@@ -151,6 +201,10 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--in", o->in, "Encrypted samples from 'lutfhe encrypt --spec'")->required();
   cmd->add_option("--out", o->out, "Encrypted results to write")->required();
   add_threads_option(cmd, o->threads, "OpenMP threads");
+  cmd->add_option("--batch-size", o->batch_size,
+                  "Samples evaluated per chunk: only a chunk's ciphertexts are in memory "
+                  "(default 8 per thread; the results do not depend on it)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   add_quiet_flag(cmd, o->quiet);
   cmd->callback([o, &action] { action = [o] { return run_server(*o); }; });
 }

@@ -1,5 +1,6 @@
 #include "compiler/client.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "compiler/encoding.hpp"
@@ -64,21 +65,42 @@ std::vector<Tensor> decrypt_outputs(const ClientSpec& spec, const ClientKey& key
   return out;
 }
 
-CiphertextBatch encrypt_quantized(const ClientSpec& spec, const ClientKey& key,
-                                  std::span<const Sample> samples,
-                                  const ProgressCallback& progress) {
+BatchEncryptor::BatchEncryptor(const ClientSpec& spec, const ClientKey& key)
+    : spec_(spec),
+      key_(key),
+      seed_(random_seed()),
+      rng_(EncryptionRandomness::with_mask_seed(seed_)) {
   require_key(spec, key);
-  const Seed seed = random_seed();
-  EncryptionRandomness rng = EncryptionRandomness::with_mask_seed(seed);
-  CiphertextBatch batch{spec.params, key.key_id(), {}, {}, seed};
+}
+
+CiphertextBatchInfo BatchEncryptor::info(std::size_t samples) const {
   // The file's encoding field is informational for compiled circuits (the spec holds each
   // tensor's scale); it records the widest message width it can name.
   int scale = 63;
-  for (const auto& t : spec.inputs) scale = std::min(scale, t.scale_log2);
-  batch.encoding = MessageEncoding{false, static_cast<unsigned>(std::clamp(63 - scale, 1, 16))};
-  batch.ciphertexts.reserve(samples.size() * spec.input_values());
+  for (const auto& t : spec_.inputs) scale = std::min(scale, t.scale_log2);
+  return {spec_.params, key_.key_id(),
+          MessageEncoding{false, static_cast<unsigned>(std::clamp(63 - scale, 1, 16))},
+          static_cast<std::uint64_t>(samples) * spec_.input_values(), seed_};
+}
+
+std::vector<LweCiphertext> BatchEncryptor::encrypt(std::span<const Sample> samples) {
+  std::vector<LweCiphertext> out;
+  out.reserve(samples.size() * spec_.input_values());
+  for (const Sample& s : samples) append_sample(out, encrypt_sample(spec_, key_, s, rng_));
+  return out;
+}
+
+CiphertextBatch encrypt_quantized(const ClientSpec& spec, const ClientKey& key,
+                                  std::span<const Sample> samples,
+                                  const ProgressCallback& progress) {
+  BatchEncryptor encryptor(spec, key);
+  const CiphertextBatchInfo info = encryptor.info(samples.size());
+  CiphertextBatch batch{info.params, info.key_id, info.encoding, {}, info.mask_seed};
+  batch.ciphertexts.reserve(info.count);
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    append_sample(batch.ciphertexts, encrypt_sample(spec, key, samples[i], rng));
+    for (auto& ct : encryptor.encrypt(samples.subspan(i, 1))) {
+      batch.ciphertexts.push_back(std::move(ct));
+    }
     if (progress) progress(i + 1, samples.size());
   }
   return batch;

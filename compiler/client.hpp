@@ -43,6 +43,25 @@ CiphertextBatch encrypt_quantized(const ClientSpec& spec, const ClientKey& key,
                                   std::span<const Sample> samples,
                                   const ProgressCallback& progress = {});
 
+// Encrypts one batch in chunks with one mask stream (a fresh public seed) across them, so that
+// chunk after chunk is the batch encrypt_quantized makes, and can be written as one seeded file
+// (write_ciphertexts_in_chunks) without ever holding the whole batch.
+class BatchEncryptor {
+ public:
+  // KeyMismatch when the key is for other parameters. Both must outlive the encryptor.
+  BatchEncryptor(const ClientSpec& spec, const ClientKey& key);
+  // The batch's header: parameters, key id, encoding and mask seed, for `samples` samples.
+  CiphertextBatchInfo info(std::size_t samples) const;
+  // The next samples' ciphertexts, sample after sample.
+  std::vector<LweCiphertext> encrypt(std::span<const Sample> samples);
+
+ private:
+  const ClientSpec& spec_;
+  const ClientKey& key_;
+  Seed seed_;
+  EncryptionRandomness rng_;
+};
+
 // Decrypts a batch of results (the server's answer to a batch of samples): one vector of
 // output tensors per sample. KeyMismatch for a batch under another key or parameters;
 // InvalidArgument unless it holds a whole number of results.

@@ -1,5 +1,6 @@
 #include "core/ciphertext_files.hpp"
 
+#include <exception>
 #include <optional>
 
 #include "core/encoding.hpp"
@@ -78,6 +79,47 @@ void require_same_key(const std::filesystem::path& what, const ParameterSet& fil
   }
 }
 
+void write_ciphertexts_in_chunks(
+    const std::filesystem::path& path, const CiphertextBatchInfo& info,
+    const std::function<void(const CiphertextChunkSink& emit)>& produce) {
+  const std::size_t dim = info.params.big_dimension().value();
+  const bool seeded = info.mask_seed.has_value();
+  write_object_file(
+      path,
+      make_header(ObjectKind::kLweCiphertexts, info.params, info.key_id, seeded ? kFlagSeeded : 0),
+      false, [&](std::ostream& os) {
+        OutArchive ar(os);
+        put_params(ar, info.params);
+        put_key_id(ar, info.key_id);
+        put<std::uint8_t>(ar, info.encoding.boolean ? 1 : 0);
+        put<std::uint32_t>(ar, info.encoding.bits);
+        put<std::uint64_t>(ar, info.count);
+        put<std::uint64_t>(ar, dim);
+        if (seeded) ar(cereal::binary_data(info.mask_seed->data(), info.mask_seed->size()));
+        std::uint64_t written = 0;
+        produce([&](const std::vector<LweCiphertext>& chunk) {
+          if (chunk.size() > info.count - written) {
+            throw InvalidArgument(where(path) + "more than the " + std::to_string(info.count) +
+                                  " ciphertexts announced");
+          }
+          for (const auto& ct : chunk) {
+            require_equal(ct.dimension().value(), dim, "save_ciphertexts", "ciphertext n",
+                          "parameters k·N");
+            if (seeded) {
+              put<std::uint64_t>(ar, ct.body());
+            } else {
+              put_torus(ar, ct.data());
+            }
+          }
+          written += chunk.size();
+        });
+        if (written != info.count) {
+          throw InvalidArgument(where(path) + std::to_string(written) + " ciphertexts of the " +
+                                std::to_string(info.count) + " announced");
+        }
+      });
+}
+
 void save_ciphertexts(const std::filesystem::path& path, const CiphertextBatch& batch,
                       bool seeded) {
   if (seeded && !batch.mask_seed) {
@@ -85,58 +127,99 @@ void save_ciphertexts(const std::filesystem::path& path, const CiphertextBatch& 
         "these ciphertexts were not encrypted from a mask seed; they can only "
         "be stored in full");
   }
-  const std::size_t dim = batch.params.big_dimension().value();
-  for (const auto& ct : batch.ciphertexts) {
-    require_equal(ct.dimension().value(), dim, "save_ciphertexts", "ciphertext n",
-                  "parameters k·N");
+  const CiphertextBatchInfo info{batch.params, batch.key_id, batch.encoding,
+                                 batch.ciphertexts.size(), seeded ? batch.mask_seed : std::nullopt};
+  write_ciphertexts_in_chunks(path, info,
+                              [&](const CiphertextChunkSink& emit) { emit(batch.ciphertexts); });
+}
+
+namespace {
+
+// Reads the prologue, then hands the ciphertexts over `chunk` at a time. An exception from
+// `consume` is kept in `failure` (read_object_file would rename it) and reading stops.
+void read_chunks(
+    const std::filesystem::path& path, std::size_t chunk,
+    const std::function<void(const CiphertextBatchInfo&, std::vector<LweCiphertext>&&)>& consume,
+    std::exception_ptr& failure) {
+  read_object_file(path, ObjectKind::kLweCiphertexts, [&](const FileHeader& h, std::istream& is) {
+    InArchive ar(is);
+    CiphertextPrologue pro = read_ciphertext_prologue(ar, is, h, path);
+    CiphertextBatchInfo info{std::move(pro.params), pro.key_id, pro.encoding, pro.count, {}};
+    std::optional<RandomStream> masks;
+    if ((h.flags & kFlagSeeded) != 0) {
+      Seed seed{};
+      ar(cereal::binary_data(seed.data(), seed.size()));
+      info.mask_seed = seed;
+      masks.emplace(seed, StreamPurpose::kMask);
+    }
+    const auto dim = info.params.big_dimension();
+    for (std::uint64_t first = 0; first < info.count || (first == 0 && chunk == 0);) {
+      const auto n = static_cast<std::size_t>(
+          std::min<std::uint64_t>(chunk == 0 ? info.count : chunk, info.count - first));
+      std::vector<LweCiphertext> cts;
+      cts.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        cts.emplace_back(dim);
+        if (masks) {
+          masks->fill(cts.back().mask());
+          cts.back().body() = get<std::uint64_t>(ar);
+        } else {
+          get_torus(ar, cts.back().data());
+        }
+      }
+      first += n;
+      try {
+        consume(info, std::move(cts));
+      } catch (...) {
+        failure = std::current_exception();
+        return;
+      }
+      if (n == 0) break;
+    }
+  });
+}
+
+}  // namespace
+
+void read_ciphertexts_in_chunks(
+    const std::filesystem::path& path, std::size_t chunk,
+    const std::function<void(const CiphertextBatchInfo&, std::vector<LweCiphertext>&&)>& consume) {
+  std::exception_ptr failure;
+  try {
+    read_chunks(path, chunk, consume, failure);
+  } catch (...) {
+    if (!failure) throw;  // stopping early leaves bytes unread: the consumer's error comes first
   }
-  write_object_file(path,
-                    make_header(ObjectKind::kLweCiphertexts, batch.params, batch.key_id,
-                                seeded ? kFlagSeeded : 0),
-                    false, [&](std::ostream& os) {
-                      OutArchive ar(os);
-                      put_params(ar, batch.params);
-                      put_key_id(ar, batch.key_id);
-                      put<std::uint8_t>(ar, batch.encoding.boolean ? 1 : 0);
-                      put<std::uint32_t>(ar, batch.encoding.bits);
-                      put<std::uint64_t>(ar, batch.ciphertexts.size());
-                      put<std::uint64_t>(ar, dim);
-                      if (seeded) {
-                        ar(cereal::binary_data(batch.mask_seed->data(), batch.mask_seed->size()));
-                        for (const auto& ct : batch.ciphertexts) put<std::uint64_t>(ar, ct.body());
-                      } else {
-                        for (const auto& ct : batch.ciphertexts) put_torus(ar, ct.data());
-                      }
-                    });
+  if (failure) std::rethrow_exception(failure);
+}
+
+CiphertextBatchInfo read_ciphertexts_info(const std::filesystem::path& path) {
+  std::optional<CiphertextBatchInfo> out;
+  inspect_object_file(path, [&](const FileHeader& h, std::istream& is) {
+    if (h.kind != ObjectKind::kLweCiphertexts) {
+      throw KeyMismatch(where(path) + "is " + kind_with_article(h.kind) + " file, expected " +
+                        kind_with_article(ObjectKind::kLweCiphertexts));
+    }
+    InArchive ar(is);
+    CiphertextPrologue pro = read_ciphertext_prologue(ar, is, h, path);
+    out.emplace(
+        CiphertextBatchInfo{std::move(pro.params), pro.key_id, pro.encoding, pro.count, {}});
+    if ((h.flags & kFlagSeeded) != 0) {
+      Seed seed{};
+      ar(cereal::binary_data(seed.data(), seed.size()));
+      out->mask_seed = seed;
+    }
+  });
+  return std::move(*out);
 }
 
 CiphertextBatch load_ciphertexts(const std::filesystem::path& path) {
   std::optional<CiphertextBatch> out;
-  read_object_file(path, ObjectKind::kLweCiphertexts, [&](const FileHeader& h, std::istream& is) {
-    InArchive ar(is);
-    CiphertextPrologue pro = read_ciphertext_prologue(ar, is, h, path);
-    const ParameterSet& p = pro.params;
-    const bool seeded = (h.flags & kFlagSeeded) != 0;
-    out.emplace(CiphertextBatch{p, pro.key_id, pro.encoding, {}, std::nullopt});
-    auto& cts = out->ciphertexts;
-    cts.reserve(pro.count);
-    std::optional<RandomStream> masks;
-    if (seeded) {
-      Seed seed{};
-      ar(cereal::binary_data(seed.data(), seed.size()));
-      out->mask_seed = seed;
-      masks.emplace(seed, StreamPurpose::kMask);
-    }
-    for (std::uint64_t i = 0; i < pro.count; ++i) {
-      cts.emplace_back(p.big_dimension());
-      if (seeded) {
-        masks->fill(cts.back().mask());
-        cts.back().body() = get<std::uint64_t>(ar);
-      } else {
-        get_torus(ar, cts.back().data());
-      }
-    }
-  });
+  read_ciphertexts_in_chunks(
+      path, 0, [&](const CiphertextBatchInfo& info, std::vector<LweCiphertext>&& cts) {
+        out.emplace(CiphertextBatch{info.params, info.key_id, info.encoding, std::move(cts),
+                                    info.mask_seed});
+      });
   return std::move(*out);
 }
 

@@ -286,6 +286,83 @@ TEST(SerializationRoundTrip, CiphertextsPlainAndSeeded) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.ct"));
 }
 
+// A batch written and read a chunk at a time is the file save_ciphertexts writes and the batch
+// load_ciphertexts reads; a wrong count leaves no file; a consumer's error reaches the caller
+// as it is; a damaged file is refused before any chunk is handed over.
+TEST(SerializationRoundTrip, CiphertextsInChunks) {
+  TempDir dir;
+  const auto& keys = toy_keys();
+  testing::TestRng rng(43);
+  std::vector<std::uint64_t> messages(37);
+  for (auto& m : messages) m = rng.below(8);
+  const CiphertextBatch batch = encrypt_batch(keys.client, messages, {false, 3}, true);
+  for (bool seeded : {false, true}) {
+    SCOPED_TRACE(seeded);
+    save_ciphertexts(dir / "whole.ct", batch, seeded);
+    const CiphertextBatchInfo info{batch.params, batch.key_id, batch.encoding,
+                                   batch.ciphertexts.size(),
+                                   seeded ? batch.mask_seed : std::nullopt};
+    write_ciphertexts_in_chunks(dir / "chunks.ct", info, [&](const CiphertextChunkSink& emit) {
+      for (std::size_t first = 0; first < batch.ciphertexts.size(); first += 5) {
+        const auto begin = batch.ciphertexts.begin() + static_cast<std::ptrdiff_t>(first);
+        emit({begin, begin + static_cast<std::ptrdiff_t>(
+                                 std::min<std::size_t>(5, batch.ciphertexts.size() - first))});
+      }
+    });
+    EXPECT_EQ(testing::read_bytes(dir / "chunks.ct"), testing::read_bytes(dir / "whole.ct"));
+    const CiphertextBatchInfo back = read_ciphertexts_info(dir / "whole.ct");
+    EXPECT_EQ(back.count, messages.size());
+    EXPECT_EQ(back.key_id, batch.key_id);
+    EXPECT_EQ(back.mask_seed.has_value(), seeded);
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, std::size_t{37}, std::size_t{100}}) {
+      std::vector<LweCiphertext> all;
+      std::vector<std::size_t> sizes;
+      read_ciphertexts_in_chunks(dir / "whole.ct", chunk,
+                                 [&](const CiphertextBatchInfo& i, std::vector<LweCiphertext>&& c) {
+                                   EXPECT_EQ(i.count, messages.size());
+                                   sizes.push_back(c.size());
+                                   for (auto& ct : c) all.push_back(std::move(ct));
+                                 });
+      EXPECT_EQ(all, batch.ciphertexts) << "chunk " << chunk;
+      ASSERT_EQ(sizes.size(), (messages.size() + chunk - 1) / chunk);
+      for (std::size_t i = 0; i + 1 < sizes.size(); ++i) EXPECT_EQ(sizes[i], chunk);
+    }
+  }
+  // Fewer or more ciphertexts than announced: an error, and no file.
+  CiphertextBatchInfo info{batch.params, batch.key_id, batch.encoding, 36, std::nullopt};
+  EXPECT_THROW(write_ciphertexts_in_chunks(
+                   dir / "short.ct", info,
+                   [&](const CiphertextChunkSink& emit) {
+                     emit({batch.ciphertexts.begin(), batch.ciphertexts.begin() + 35});
+                   }),
+               InvalidArgument);
+  EXPECT_THROW(
+      write_ciphertexts_in_chunks(
+          dir / "long.ct", info, [&](const CiphertextChunkSink& emit) { emit(batch.ciphertexts); }),
+      InvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(dir / "short.ct"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "long.ct"));
+  // The consumer's own error, from the second chunk, is not renamed a file format error.
+  std::size_t calls = 0;
+  EXPECT_THROW(
+      read_ciphertexts_in_chunks(dir / "whole.ct", 10,
+                                 [&](const CiphertextBatchInfo&, std::vector<LweCiphertext>&&) {
+                                   if (++calls == 2) throw KeyMismatch("consumer");
+                                 }),
+      KeyMismatch);
+  EXPECT_EQ(calls, 2u);
+  // A flipped payload byte: refused before any chunk.
+  auto bytes = testing::read_bytes(dir / "whole.ct");
+  bytes[bytes.size() - 3] ^= 0x10;
+  testing::write_bytes(dir / "bad.ct", bytes);
+  calls = 0;
+  EXPECT_THROW(read_ciphertexts_in_chunks(
+                   dir / "bad.ct", 10,
+                   [&](const CiphertextBatchInfo&, std::vector<LweCiphertext>&&) { ++calls; }),
+               FileFormatError);
+  EXPECT_EQ(calls, 0u);
+}
+
 // docs/FILES.md quotes these formulas for the large sets; here they meet real files.
 TEST(SerializationRoundTrip, FileSizesMatchTheFormulas) {
   TempDir dir;

@@ -54,6 +54,14 @@ step(encrypt ${LUTFHE} encrypt --spec client/compiled/client.spec --client-key c
      --input ${TEST_SAMPLES} --count ${COUNT} --out server/in.ct -q)
 step(run ${LUTFHE} run --circuit server/server.circuit --server-key server/server.key
      --in server/in.ct --out server/out.ct --threads 2 -q)
+# One sample per chunk (only one sample's ciphertexts in memory at a time) gives the same bytes.
+step(run-chunked ${LUTFHE} run --circuit server/server.circuit --server-key server/server.key
+     --in server/in.ct --out server/out-chunked.ct --threads 2 --batch-size 1 -q)
+file(SHA256 ${WORK_DIR}/server/out.ct whole)
+file(SHA256 ${WORK_DIR}/server/out-chunked.ct chunked)
+if(NOT whole STREQUAL chunked)
+  message(FATAL_ERROR "${NAME}: results evaluated one sample per chunk differ")
+endif()
 step(decrypt ${LUTFHE} decrypt --spec client/compiled/client.spec --client-key client/client.key
      --in server/out.ct)
 set(fhe "${STEP_OUTPUT}")
