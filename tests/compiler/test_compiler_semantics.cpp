@@ -53,6 +53,19 @@ std::vector<Sample> far_samples(TestRng& rng, const Circuit& c, std::size_t coun
   return out;
 }
 
+// The client/server chain under fresh keys (seeds `seed` and `seed + 1`), two threads: the
+// decrypted results of every sample.
+std::vector<std::vector<Tensor>> execute_samples(const CompiledCircuit& compiled,
+                                                 const std::vector<Sample>& samples,
+                                                 std::uint64_t seed) {
+  const ClientSpec spec = make_client_spec(compiled);
+  const ClientKey client(spec.params, test_seed(seed));
+  EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(seed + 1));
+  const ServerKey key = generate_server_key_in_process(client, keygen_rng);
+  CircuitServer server(compiled, key, 2);
+  return decrypt_results(spec, client, server.evaluate(encrypt_quantized(spec, client, samples)));
+}
+
 TEST(CompilerSemantics, SoundRangesAgreeFarOutsideCalibration) {
   std::size_t compared = 0;
   std::size_t calibrated_wraps = 0;
@@ -260,17 +273,11 @@ TEST(CompilerSemantics, PerChannelRangesRoundEachChannelByItsOwnWidth) {
   EXPECT_LT(per_error, tensor_error);
 
   // Simulate and execute equal the compiled clear evaluation, per channel.
-  const ClientSpec spec = make_client_spec(per.compiled);
-  const ClientKey client(spec.params, test_seed(82));
-  EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(83));
-  const ServerKey key = generate_server_key_in_process(client, keygen_rng);
-  CircuitServer server(per.compiled, key, 2);
   Simulator sim(per.compiled);
   std::vector<Sample> samples = far_samples(rng, c, 6);
   samples.push_back({{7, 0, 7, 0}});
   samples.push_back({{0, 7, 0, 7}});
-  const auto results =
-      decrypt_results(spec, client, server.evaluate(encrypt_quantized(spec, client, samples)));
+  const auto results = execute_samples(per.compiled, samples, 82);
   ASSERT_EQ(results.size(), samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const auto expected =
@@ -317,16 +324,10 @@ TEST(CompilerSemantics, ChannelsShiftedByTheirBiasesAreNotRounded) {
   EXPECT_GT(tensor.compiled.circuit.node(tensor.compiled.circuit.outputs()[0]).round_bits, 0u);
   EXPECT_GT(bootstrap_count(tensor.compiled), 3u);
 
-  const ClientSpec spec = make_client_spec(per.compiled);
-  const ClientKey client(spec.params, test_seed(85));
-  EncryptionRandomness keygen_rng = EncryptionRandomness::from_seed(test_seed(86));
-  const ServerKey key = generate_server_key_in_process(client, keygen_rng);
-  CircuitServer server(per.compiled, key, 2);
   Simulator sim(per.compiled);
   std::vector<Sample> samples;
   for (std::int64_t v = 0; v < 16; ++v) samples.push_back({{v & 3, v >> 2}});
-  const auto results =
-      decrypt_results(spec, client, server.evaluate(encrypt_quantized(spec, client, samples)));
+  const auto results = execute_samples(per.compiled, samples, 85);
   ASSERT_EQ(results.size(), samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const auto model = evaluate_clear(c, samples[i]);

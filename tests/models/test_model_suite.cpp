@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/clear_evaluator.hpp"
@@ -62,6 +63,17 @@ std::vector<std::size_t> compiled_predictions(const models::CompiledModel& m,
     out.push_back(argmax(compiler::dequantize_outputs(m.spec, outputs)));
   }
   return out;
+}
+
+// Accuracies on the model's test file (never seen by the search): the float model's and the
+// compiled circuit's.
+std::pair<double, double> test_accuracies(const std::string& name, const models::CompiledModel& m) {
+  const auto test = models::load_samples(data_file(name, "test"));
+  const std::vector<int> labels = models::load_labels(data_file(name, "test_labels"));
+  const models::OnnxModel onnx = models::load_onnx(kSuite / (name + ".onnx"));
+  std::vector<std::size_t> float_classes;
+  for (const auto& x : test) float_classes.push_back(argmax(models::evaluate_float(onnx, x)));
+  return {accuracy_of(float_classes, labels), accuracy_of(compiled_predictions(m, test), labels)};
 }
 
 class ModelSuiteFloat : public ::testing::TestWithParam<std::string> {};
@@ -125,13 +137,7 @@ TEST(ModelSuiteSearch, ChoosesTheCheapestAccurateCircuit) {
                           [](const models::ImportTrial& t) { return !t.accurate; }));
   EXPECT_NE(report.text().find("chosen"), std::string::npos) << report.text();
 
-  const auto test = models::load_samples(data_file(name, "test"));
-  const std::vector<int> labels = models::load_labels(data_file(name, "test_labels"));
-  const models::OnnxModel onnx = models::load_onnx(kSuite / (name + ".onnx"));
-  std::vector<std::size_t> float_classes;
-  for (const auto& x : test) float_classes.push_back(argmax(models::evaluate_float(onnx, x)));
-  const double float_accuracy = accuracy_of(float_classes, labels);
-  const double circuit_accuracy = accuracy_of(compiled_predictions(m, test), labels);
+  const auto [float_accuracy, circuit_accuracy] = test_accuracies(name, m);
   // One point on the held-out calibration samples; the test set is another sample of the same
   // data, so allow sampling error on 171 samples (3 points).
   EXPECT_GE(circuit_accuracy, float_accuracy - 0.03)
@@ -259,13 +265,7 @@ TEST(ModelSuiteAccumulator, SearchBoundsTheDigitsMlp) {
   }
   EXPECT_GE(unbounded, 1u) << report.text();
 
-  const auto test = models::load_samples(data_file(name, "test"));
-  const std::vector<int> labels = models::load_labels(data_file(name, "test_labels"));
-  const models::OnnxModel onnx = models::load_onnx(kSuite / (name + ".onnx"));
-  std::vector<std::size_t> float_classes;
-  for (const auto& x : test) float_classes.push_back(argmax(models::evaluate_float(onnx, x)));
-  const double float_accuracy = accuracy_of(float_classes, labels);
-  const double circuit_accuracy = accuracy_of(compiled_predictions(m, test), labels);
+  const auto [float_accuracy, circuit_accuracy] = test_accuracies(name, m);
   EXPECT_GE(circuit_accuracy, float_accuracy - 0.02)
       << "float " << float_accuracy << " circuit " << circuit_accuracy;
 }
