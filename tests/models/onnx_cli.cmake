@@ -48,4 +48,12 @@ if(rc EQUAL 0 OR NOT err MATCHES "node '/1/Softmax' \\(op Softmax\\): unsupporte
    OR err MATCHES "\n")
   message(FATAL_ERROR "unsupported operator: rc ${rc}, stderr:\n${err}")
 endif()
+# An accumulator bound while the search runs (it chooses bounds itself): one line, no output.
+execute_process(COMMAND ${LUTFHE} compile --model ${DATA}/tiny_mlp.onnx
+                --calibration ${DATA}/tiny_mlp.calibration.csv --accumulator-bits 6 --out bound
+                WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE rc ERROR_VARIABLE err)
+string(STRIP "${err}" err)
+if(rc EQUAL 0 OR NOT err MATCHES "--no-search" OR err MATCHES "\n" OR EXISTS ${WORK_DIR}/bound)
+  message(FATAL_ERROR "accumulator bound with the search: rc ${rc}, stderr:\n${err}")
+endif()
 message(STATUS "ONNX CLI ok")
