@@ -21,12 +21,14 @@ bool uniform(const std::vector<double>& v) {
   return std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); });
 }
 
-// acc ↦ quantize(act(scale·(acc − zero_point))) for each channel's scale.
+// acc ↦ quantize(act(scale·(acc − zero_point))) for each channel's scale. One function per
+// channel even when the scales agree (`channels` copies): the compiler can then offset and round
+// each channel by its own range, which the channels' biases shift apart.
 std::vector<LookupFunction> requantize(const std::vector<double>& scales, std::int64_t zero_point,
                                        Activation act, const QuantParams& out,
-                                       const std::string& what) {
+                                       const std::string& what, std::size_t channels = 1) {
   std::vector<double> distinct = scales;
-  if (uniform(distinct)) distinct.resize(1);
+  if (uniform(distinct)) distinct.assign(channels, scales.front());
   std::vector<LookupFunction> fs;
   for (double s : distinct) {
     fs.push_back(LookupFunction::function(
@@ -73,8 +75,8 @@ LoweredModel lower_model(const QuantizedModel& model) {
       const auto scales = accumulator_scales(st.scales.front(), d->weight_scales);
       st.shape = {d->units};
       if (d->output) {
-        st.node =
-            c.lookup(acc, requantize(scales, 0, d->activation, *d->output, name), name + ".act");
+        st.node = c.lookup(acc, requantize(scales, 0, d->activation, *d->output, name, d->units),
+                           name + ".act");
         st.scales = {d->output->scale};
         st.zero_point = d->output->zero_point;
       } else {
@@ -89,7 +91,8 @@ LoweredModel lower_model(const QuantizedModel& model) {
       st.shape = c.node(acc).shape;
       if (cv->output) {
         st.node =
-            c.lookup(acc, requantize(scales, 0, cv->activation, *cv->output, name), name + ".act");
+            c.lookup(acc, requantize(scales, 0, cv->activation, *cv->output, name, cv->filters),
+                     name + ".act");
         st.scales = {cv->output->scale};
         st.zero_point = cv->output->zero_point;
       } else {

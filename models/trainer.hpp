@@ -72,11 +72,11 @@ struct TrainConfig {
   // off by default (see snap_epochs).
   double range_penalty = 0.0;
   double range_margin = 0.5;
-  // fc1 weight scales per hidden unit (true) or one for the layer (default). The compiler rounds
-  // the whole fc1 accumulator tensor by one number of bits: one scale gives every unit the same
-  // integer step, so the units with small weights do not widen the accumulator that the others'
-  // table steps must be resolved in. Measured on MNIST (hidden 128, 3/3/2 bits): one scale gave
-  // higher accuracy and a 10- instead of 11-bit accumulator.
+  // fc1 weight scales per hidden unit (true) or one for the layer (default). One scale gives
+  // every unit the same integer step. Measured on MNIST (hidden 128, 3/3/2 bits) when the
+  // compiler still rounded the whole fc1 tensor by one number of bits: one scale gave higher
+  // accuracy and a 10- instead of 11-bit accumulator. (The compiler now offsets and rounds each
+  // unit by its own range either way.)
   bool per_channel_scales = false;
   // Gaussian noise added to the fc1 pre-activations during fake-quantized training, σ in
   // activation steps: the encrypted lookup reads its table at a noisy accumulator (approximate

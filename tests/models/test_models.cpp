@@ -2,6 +2,7 @@
 // computed by hand, and compiled example models run encrypted (TOY).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -116,6 +117,34 @@ std::vector<Sample> grid_samples(const QuantizedModel& m, std::size_t count, std
     out.push_back({t});
   }
   return out;
+}
+
+// A layer with one weight scale still gets one lookup function per unit, so that the compiler
+// can offset and round each unit by its own range (the units' biases shift their accumulators
+// apart; tiny_mlp's fc1 spans [-45, 62] as a tensor): with r = 5, some unit rounds fewer bits
+// than the tensor would.
+TEST(ModelLowering, OneWeightScaleStillRoundsPerUnit) {
+  const QuantizedModel m = load_model(kExamples / "tiny_mlp.json");
+  const LoweredModel low = lower_model(m);
+  const NodeId act = low.circuit.node(low.circuit.outputs()[0]).inputs[0];
+  const NodeId lookup =
+      low.circuit.node(act).op == OpKind::kLookup ? act : low.circuit.node(act).inputs[0];
+  ASSERT_EQ(low.circuit.node(lookup).op, OpKind::kLookup);
+  EXPECT_EQ(low.circuit.node(lookup).functions.size(), 3u);
+  CompileOptions options;
+  options.parameters = find_parameter_set("TOY");
+  options.rounding_bits = 5;
+  const CompileResult per = compile(low.circuit, {}, options);
+  options.per_channel_ranges = false;
+  const CompileResult tensor = compile(low.circuit, {}, options);
+  const unsigned tensor_bits = tensor.compiled.circuit.node(lookup).round_bits;
+  const auto& channel_bits = per.compiled.circuit.node(lookup).channel_round_bits;
+  ASSERT_EQ(channel_bits.size(), 3u);
+  EXPECT_LT(*std::min_element(channel_bits.begin(), channel_bits.end()), tensor_bits);
+  Simulator sim(per.compiled);
+  for (const Sample& s : grid_samples(m, 32, 5)) {
+    EXPECT_EQ(sim.run(s), evaluate_clear(per.compiled.circuit, s, RoundingSemantics::kCompiled));
+  }
 }
 
 TEST(ModelCompile, ExamplesExecuteOnToy) {
