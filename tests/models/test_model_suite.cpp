@@ -76,6 +76,14 @@ std::pair<double, double> test_accuracies(const std::string& name, const models:
   return {accuracy_of(float_classes, labels), accuracy_of(compiled_predictions(m, test), labels)};
 }
 
+// The model compiled as `lutfhe compile` does by default, with its calibration labels.
+models::CompiledModel compile_with_default_search(const std::string& name) {
+  const auto calibration = models::load_samples(data_file(name, "calibration"));
+  models::ModelCompileOptions options;
+  options.search_options.labels = models::load_labels(data_file(name, "calibration_labels"));
+  return models::compile_model(kSuite / (name + ".onnx"), calibration, options);
+}
+
 class ModelSuiteFloat : public ::testing::TestWithParam<std::string> {};
 
 // The float network the importer builds gives PyTorch's logits (to float32 precision) and so
@@ -149,11 +157,7 @@ TEST(ModelSuiteSearch, ChoosesTheCheapestAccurateCircuit) {
 // including those a little outside the calibration range.
 TEST(ModelSuiteSearch, LogisticRegressionIsExactOnEveryTestSample) {
   const std::string name = "breast_logreg";
-  const auto calibration = models::load_samples(data_file(name, "calibration"));
-  models::ModelCompileOptions options;
-  options.search_options.labels = models::load_labels(data_file(name, "calibration_labels"));
-  const models::CompiledModel m =
-      models::compile_model(kSuite / (name + ".onnx"), calibration, options);
+  const models::CompiledModel m = compile_with_default_search(name);
   EXPECT_EQ(compiler::bootstrap_count(m.result.compiled), 0u);
   EXPECT_FALSE(m.spec.needs_bootstrapping);
 
@@ -244,11 +248,7 @@ TEST(ModelSuiteAccumulator, BoundHoldsForEveryInput) {
 // test samples (never seen by the search) within 2 points of the float model (measured: 1.1).
 TEST(ModelSuiteAccumulator, SearchBoundsTheDigitsMlp) {
   const std::string name = "digits_mlp";
-  const auto calibration = models::load_samples(data_file(name, "calibration"));
-  models::ModelCompileOptions options;
-  options.search_options.labels = models::load_labels(data_file(name, "calibration_labels"));
-  const models::CompiledModel m =
-      models::compile_model(kSuite / (name + ".onnx"), calibration, options);
+  const models::CompiledModel m = compile_with_default_search(name);
   ASSERT_TRUE(m.search.has_value());
   const models::ImportSearchReport& report = *m.search;
   const models::ImportTrial& chosen = report.trials.at(report.chosen);
