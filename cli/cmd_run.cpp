@@ -61,12 +61,7 @@ int run_server(const RunCommand& c) {
   require_same_key(c.in, in.params, in.key_id, key.parameters(), key.key_id());
   compiler::CircuitServer server(circuit, key, c.threads);
   const std::size_t per_sample = server.input_values();
-  if (per_sample == 0 || in.count == 0 || in.count % per_sample != 0) {
-    throw InvalidArgument(c.in + ": " + std::to_string(in.count) +
-                          " ciphertexts are not a whole number of samples of " +
-                          std::to_string(per_sample));
-  }
-  const auto samples = static_cast<std::size_t>(in.count / per_sample);
+  const std::size_t samples = compiler::whole_samples(in.count, per_sample, c.in);
   // A chunk of samples at a time: only its ciphertexts (masks expanded) are in memory.
   const std::size_t chunk =
       c.batch_size ? c.batch_size : 8 * static_cast<std::size_t>(server.threads());
@@ -177,11 +172,7 @@ int decrypt_with_spec(const SpecDecryptOptions& o, std::ostream& out) {
   const CiphertextBatchInfo info = read_ciphertexts_info(o.in);
   require_same_key(o.in, info.params, info.key_id, key.parameters(), key.key_id());
   const std::size_t per_sample = spec.output_values();
-  if (per_sample == 0 || info.count == 0 || info.count % per_sample != 0) {
-    throw InvalidArgument(o.in + ": " + std::to_string(info.count) +
-                          " ciphertexts are not a whole number of results of " +
-                          std::to_string(per_sample));
-  }
+  compiler::whole_samples(info.count, per_sample, o.in);
   read_ciphertexts_in_chunks(
       o.in, 64 * per_sample, [&](const CiphertextBatchInfo& i, std::vector<LweCiphertext>&& cts) {
         const CiphertextBatch chunk{i.params, i.key_id, i.encoding, std::move(cts), std::nullopt};

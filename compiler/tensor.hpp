@@ -43,18 +43,25 @@ std::vector<std::vector<T>> split_sample(std::span<const Shape> shapes, std::spa
   return out;
 }
 
+// How many samples of `per_sample` values `values` holds. InvalidArgument naming `what` unless
+// it is a whole, non-zero number.
+inline std::size_t whole_samples(std::uint64_t values, std::size_t per_sample,
+                                 const std::string& what) {
+  if (per_sample == 0 || values == 0 || values % per_sample != 0) {
+    throw InvalidArgument(what + ": " + std::to_string(values) +
+                          " values are not a whole number of samples of " +
+                          std::to_string(per_sample));
+  }
+  return static_cast<std::size_t>(values / per_sample);
+}
+
 // A flat batch (consumed) cut into samples of tensors. InvalidArgument naming `what` unless it
 // holds a whole, non-zero number of samples.
 template <class T>
 std::vector<std::vector<std::vector<T>>> split_batch(std::span<const Shape> shapes,
                                                      std::vector<T> flat, const std::string& what) {
   const std::size_t per_sample = values_per_sample(shapes);
-  if (per_sample == 0 || flat.empty() || flat.size() % per_sample != 0) {
-    throw InvalidArgument(what + ": " + std::to_string(flat.size()) +
-                          " values are not a whole number of samples of " +
-                          std::to_string(per_sample));
-  }
-  std::vector<std::vector<std::vector<T>>> samples(flat.size() / per_sample);
+  std::vector<std::vector<std::vector<T>>> samples(whole_samples(flat.size(), per_sample, what));
   auto it = flat.begin();
   for (auto& sample : samples) {
     sample.reserve(shapes.size());

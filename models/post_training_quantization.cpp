@@ -96,10 +96,15 @@ void quantize_weights(const OnnxLayer& l, unsigned bits, bool per_channel,
   }
 }
 
+// The integer steps a quantized tensor spans.
+double levels_of(const QuantParams& q) {
+  return static_cast<double>(q.max() - q.min());
+}
+
 // A2Q after training: each output channel's accumulator Σ w·(x − z) spans at most
 // ‖w‖₁·levels, so ‖w‖₁ ≤ (2^P − 1)/levels keeps it within P bits for every input (with room for
-// rounding when asked). A channel over
-// the bound gets the finest scale at which its weights, rounded to nearest, fit it (small
+// rounding when asked). Weights are per channel (`scales` one per channel). A channel over the
+// bound gets the finest scale at which its weights, rounded to nearest, fit it (small
 // weights round to zero first, the large ones keep their precision); at the scale that makes the
 // float l1 norm fit, rounding to nearest can exceed it by at most half a step per weight, so the
 // search starts from twice that.
@@ -133,7 +138,7 @@ std::int64_t bound_accumulator(const OnnxLayer& l, unsigned weight_bits, double 
       for (double v : w) sum += std::min<std::int64_t>(top, std::llabs(std::llround(v / s)));
       return sum;
     };
-    double& scale = scales[scales.size() == 1 ? 0 : o];
+    double& scale = scales.at(o);
     if (l1_at(scale) <= bound) continue;
     double l1_float = 0.0;
     for (double v : w) l1_float += std::abs(v);
@@ -180,7 +185,7 @@ std::vector<double> follow_path(const OnnxLayer& l, const std::vector<double>& i
   std::vector<double> shift(l.channels, 0.0), error(m);
   std::vector<std::size_t> order(d);
   for (std::size_t o = 0; o < l.channels; ++o) {
-    const double s = scales[scales.size() == 1 ? 0 : o];
+    const double s = scales.at(o);
     const double* w = l.weights.data() + o * d;
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(),
@@ -256,7 +261,7 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
   // Scale of the tensor between layers (pooling divides it); biases are in accumulator units.
   double scale = q.input.scale;
   // How many integer steps that tensor spans (pooling sums windows); bounds accumulator widths.
-  double levels = std::ldexp(1.0, static_cast<int>(q.input.bits)) - 1.0;
+  double levels = levels_of(q.input);
   // Its quantization, while it is one quantized tensor (not after pooling).
   std::optional<QuantParams> tensor_quant = q.input;
   for (std::size_t i = 0; i < n_layers; ++i) {
@@ -329,7 +334,7 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
       }
       if (oq) {
         scale = oq->scale;
-        levels = std::ldexp(1.0, static_cast<int>(oq->bits)) - 1.0;
+        levels = levels_of(*oq);
       }
       tensor_quant = oq;
     } else if (l.kind == OnnxLayer::Kind::kAvgPool) {
@@ -351,7 +356,7 @@ QuantizedModel quantize_onnx(const OnnxModel& model, const std::vector<RealSampl
                 ? l.output_quant
                 : std::optional<QuantParams>(calibrated(seen[i], act_bits, what + "'s output")));
       scale = a.output.scale;
-      levels = std::ldexp(1.0, static_cast<int>(a.output.bits)) - 1.0;
+      levels = levels_of(a.output);
       tensor_quant = a.output;
       out.op = a;
     }
