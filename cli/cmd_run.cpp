@@ -60,31 +60,11 @@ int run_server(const RunCommand& c) {
   const double key_seconds = seconds_since(key_start);
   require_same_key(c.in, in.params, in.key_id, key.parameters(), key.key_id());
   compiler::CircuitServer server(circuit, key, c.threads);
-  const std::size_t per_sample = server.input_values();
-  const std::size_t samples = compiler::whole_samples(in.count, per_sample, c.in);
-  // A chunk of samples at a time: only its ciphertexts (masks expanded) are in memory.
-  const std::size_t chunk =
-      c.batch_size ? c.batch_size : 8 * static_cast<std::size_t>(server.threads());
+  const std::size_t samples = compiler::whole_samples(in.count, server.input_values(), c.in);
   ProgressBar bar("run " + std::to_string(samples) + " samples", progress_wanted(c.quiet));
-  const auto callback = bar.callback();
   const auto start = Clock::now();
-  CiphertextBatchInfo out_info{in.params, in.key_id, in.encoding, samples * server.output_values(),
-                               std::nullopt};
-  write_ciphertexts_in_chunks(c.out, out_info, [&](const CiphertextChunkSink& emit) {
-    std::size_t done = 0;
-    read_ciphertexts_in_chunks(
-        c.in, chunk * per_sample,
-        [&](const CiphertextBatchInfo& info, std::vector<LweCiphertext>&& cts) {
-          const std::size_t first = done;
-          done += cts.size() / per_sample;
-          const CiphertextBatch results = server.evaluate(
-              {info.params, info.key_id, info.encoding, std::move(cts), std::nullopt},
-              [&](std::size_t k, std::size_t) {
-                if (callback) callback(first + k, samples);
-              });
-          emit(results.ciphertexts);
-        });
-  });
+  // A chunk of samples at a time: only its ciphertexts (masks expanded) are in memory.
+  server.evaluate_file(c.in, c.out, c.batch_size, bar.callback());
   const double seconds = seconds_since(start);
   bar.finish();
   if (!c.quiet) {

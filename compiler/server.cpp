@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "compiler/tensor.hpp"
 #include "core/errors.hpp"
 #include "core/parallel.hpp"
 
@@ -72,6 +73,34 @@ CiphertextBatch CircuitServer::evaluate(CiphertextBatch inputs, const ProgressCa
   out.ciphertexts.reserve(n * output_values_);
   for (auto& r : results) append_sample(out.ciphertexts, std::move(r));
   return out;
+}
+
+std::size_t CircuitServer::evaluate_file(const std::filesystem::path& in,
+                                         const std::filesystem::path& out,
+                                         std::size_t chunk_samples,
+                                         const ProgressCallback& progress) {
+  const CiphertextBatchInfo info = read_ciphertexts_info(in);
+  require_same_key(in.string(), info.params, info.key_id, key_.parameters(), key_.key_id());
+  const std::size_t samples = whole_samples(info.count, input_values_, in.string());
+  const std::size_t chunk =
+      chunk_samples > 0 ? chunk_samples : 8 * static_cast<std::size_t>(threads_);
+  const CiphertextBatchInfo out_info{compiled_.params, info.key_id, info.encoding,
+                                     samples * output_values_, std::nullopt};
+  write_ciphertexts_in_chunks(out, out_info, [&](const CiphertextChunkSink& emit) {
+    std::size_t done = 0;
+    read_ciphertexts_in_chunks(in, chunk * input_values_,
+                               [&](const CiphertextBatchInfo& i, std::vector<LweCiphertext>&& cts) {
+                                 const std::size_t first = done;
+                                 done += cts.size() / input_values_;
+                                 const CiphertextBatch results = evaluate(
+                                     {i.params, i.key_id, i.encoding, std::move(cts), std::nullopt},
+                                     [&](std::size_t k, std::size_t) {
+                                       if (progress) progress(first + k, samples);
+                                     });
+                                 emit(results.ciphertexts);
+                               });
+  });
+  return samples;
 }
 
 }  // namespace lutfhe::compiler

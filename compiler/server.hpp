@@ -6,9 +6,11 @@
 //   const ServerKey key = load_server_key("eval.key");
 //   CircuitServer server(circuit, key, /*threads=*/2);
 //   CiphertextBatch results = server.evaluate(load_ciphertexts("in.ct"));
+//   server.evaluate_file("in.ct", "out.ct");  // the same, one chunk of samples in memory
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -40,6 +42,14 @@ class CircuitServer {
   // the lookups of each layer spread over the T threads. The results do not depend on the
   // order: evaluation is deterministic, so they are the same bytes with any thread count.
   CiphertextBatch evaluate(CiphertextBatch inputs, const ProgressCallback& progress = {});
+
+  // The same from file to file, `chunk_samples` samples at a time (0: 8 per thread): only one
+  // chunk's ciphertexts are in memory (a seeded input's masks are expanded chunk by chunk), so
+  // the memory a batch takes does not grow with its size. The output is written to a temporary
+  // file and renamed (nothing is left behind on error). Checks as evaluate; returns the number
+  // of samples. The results are the same bytes for every chunk size.
+  std::size_t evaluate_file(const std::filesystem::path& in, const std::filesystem::path& out,
+                            std::size_t chunk_samples = 0, const ProgressCallback& progress = {});
 
   // Bootstraps performed so far.
   const RunStats& stats() const { return stats_; }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "compiler/artifacts.hpp"
@@ -223,6 +224,54 @@ TEST(CompilerSemantics, BatchIsTheSameWithAnyThreadCount) {
   for (std::size_t i = 0; i < samples.size(); ++i) {
     EXPECT_EQ(results[i], sim.run(samples[i])) << "sample " << i;
   }
+}
+
+// File to file, a chunk of samples at a time (the service's jobs and `lutfhe run`): the same
+// bytes as the whole batch in memory for every chunk size, from a seeded input whose masks are
+// expanded chunk by chunk; progress counts every sample once, in order. An input under another
+// key is refused before anything is evaluated, and no result file is left.
+TEST(CompilerSemantics, FileEvaluationInChunksIsTheWholeBatch) {
+  TestRng rng(41);
+  const ToyCircuitWithKeys t(rng, 4, 41);
+  const auto& [model, r, spec, client, key] = t;
+  const std::vector<Sample> samples = far_samples(rng, model, 5);
+  const CiphertextBatch in = encrypt_quantized(spec, client, samples);
+  TempDir dir("file-eval");
+  save_ciphertexts((dir / "in.ct"), in, /*seeded=*/true);
+  CircuitServer whole(r.compiled, key, 2);
+  const CiphertextBatch expected = whole.evaluate(load_ciphertexts((dir / "in.ct")));
+  for (std::size_t chunk : {1u, 2u, 0u}) {
+    CircuitServer server(r.compiled, key, 2);
+    std::size_t last_done = 0;
+    const std::size_t n = server.evaluate_file(
+        (dir / "in.ct"), (dir / "out.ct"), chunk, [&](std::size_t done, std::size_t total) {
+          EXPECT_EQ(done, last_done + 1) << "chunk " << chunk;
+          EXPECT_EQ(total, samples.size());
+          last_done = done;
+        });
+    EXPECT_EQ(n, samples.size());
+    EXPECT_EQ(last_done, samples.size());
+    EXPECT_EQ(server.stats().bootstraps, whole.stats().bootstraps) << "chunk " << chunk;
+    const CiphertextBatch got = load_ciphertexts((dir / "out.ct"));
+    EXPECT_EQ(got.key_id, expected.key_id);
+    ASSERT_EQ(got.ciphertexts.size(), expected.ciphertexts.size()) << "chunk " << chunk;
+    for (std::size_t i = 0; i < got.ciphertexts.size(); ++i) {
+      ASSERT_EQ(got.ciphertexts[i], expected.ciphertexts[i])
+          << "chunk " << chunk << ", value " << i;
+    }
+  }
+  const auto results = decrypt_results(spec, client, load_ciphertexts((dir / "out.ct")));
+  Simulator sim(r.compiled);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(results[i], sim.run(samples[i])) << "sample " << i;
+  }
+
+  const ClientKey other(spec.params, test_seed(4100));
+  save_ciphertexts((dir / "other.ct"), encrypt_quantized(spec, other, samples), true);
+  CircuitServer server(r.compiled, key, 2);
+  EXPECT_THROW(server.evaluate_file((dir / "other.ct"), (dir / "refused.ct")), KeyMismatch);
+  EXPECT_FALSE(std::filesystem::exists((dir / "refused.ct")));
+  EXPECT_EQ(server.stats().bootstraps, 0u);
 }
 
 // Per-channel ranges: a lookup with one function per channel whose channels have very different
