@@ -195,6 +195,15 @@ class PyServer {
       return std::make_shared<const CiphertextBatch>(server_->evaluate(*in.batch, cb));
     })};
   }
+  // File to file, one chunk of samples in memory at a time (CircuitServer::evaluate_file).
+  std::size_t run_file(const std::string& in, const std::string& out, std::size_t batch_size,
+                       const py::object& progress) {
+    const ProgressCallback cb = progress_callback(progress);
+    return without_gil([&] {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      return server_->evaluate_file(in, out, batch_size, cb);
+    });
+  }
   std::size_t bootstraps() const {
     py::gil_scoped_release release;
     const std::lock_guard<std::mutex> lock(mutex_);
@@ -370,6 +379,11 @@ void bind_evaluation(py::module_& m) {
            "threads <= 0: all cores. evaluation_key: an EvaluationKey or its file.")
       .def("run", &PyServer::run, py::arg("batch"), py::arg("progress") = py::none(),
            "Evaluate every sample of an encrypted batch; returns the encrypted results.")
+      .def("run_file", &PyServer::run_file, py::arg("batch_path"), py::arg("out_path"),
+           py::arg("batch_size") = 0, py::arg("progress") = py::none(),
+           "`lutfhe run`: evaluate the batch file into out_path (written atomically), batch_size "
+           "samples at a time (0: 8 per thread), so that only one chunk's ciphertexts are in "
+           "memory; returns the number of samples. The same bytes as run() on the whole batch.")
       .def_property_readonly("bootstraps", &PyServer::bootstraps)
       .def_property_readonly("threads", &PyServer::threads);
   m.def(

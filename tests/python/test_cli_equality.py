@@ -53,6 +53,12 @@ def test_cli_chain_with_python_keys(tiny, tmp_path):
                            threads=1)
     server.run(lutfhe.CiphertextBatch.load(str(tmp_path / "in.ct"))).save(str(tmp_path / "py.ct"))
     assert (tmp_path / "py.ct").read_bytes() == (tmp_path / "out.ct").read_bytes()
+    # File to file, one sample per chunk: the same bytes again.
+    done = []
+    assert server.run_file(str(tmp_path / "in.ct"), str(tmp_path / "py-file.ct"), batch_size=1,
+                           progress=lambda d, n: done.append((d, n))) == len(SAMPLES)
+    assert (tmp_path / "py-file.ct").read_bytes() == (tmp_path / "out.ct").read_bytes()
+    assert done == [(i + 1, len(SAMPLES)) for i in range(len(SAMPLES))]
 
     # The whole chain in Python on the same inputs and keys.
     x = lutfhe.load_samples(str(d / "x.csv"))
