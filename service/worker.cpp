@@ -97,7 +97,7 @@ class TrainingCheckpoints {
   // The latest checkpoint that loads and fits (same key and parameters as the batches, as
   // many weights as the step takes): (steps done, weights); (0, nothing) when there is none.
   std::pair<std::size_t, std::optional<CiphertextBatch>> latest(
-      const models::TrainingServer& server, const CiphertextBatch& batches,
+      const models::TrainingServer& server, const CiphertextBatchInfo& batches,
       std::size_t steps) const {
     std::error_code ec;
     std::vector<std::size_t> found;
@@ -149,28 +149,62 @@ class TrainingCheckpoints {
 // A training job: one step per batch from the initial weights, the encrypted weights carried
 // from step to step; progress counts steps. After each step but the last the weights are
 // checkpointed, and an attempt that finds a checkpoint resumes after it (the steps are
-// deterministic, so the result is the same bytes as without the interruption).
-CiphertextBatch train(const Model& model, const ServerKey& key, CiphertextBatch input, int threads,
-                      const Progress& progress, std::uint64_t& bootstraps,
+// deterministic, so the result is the same bytes as without the interruption). The input is
+// read one step at a time (as evaluation jobs are, a chunk of samples at a time): memory does
+// not grow with the number of steps.
+CiphertextBatch train(const Model& model, const ServerKey& key, const std::filesystem::path& input,
+                      int threads, const Progress& progress, std::uint64_t& bootstraps,
                       TrainingCheckpoints& checkpoints, std::size_t& resumed_at) {
   models::TrainingServer server(model.circuit, key, threads);
-  auto parts = server.split_job_input(std::move(input));
-  CiphertextBatch weights = std::move(parts.first);
-  const CiphertextBatch& batches = parts.second;
-  const std::size_t steps = server.steps_in(batches);
-  auto [done, saved] = checkpoints.latest(server, batches, steps);
+  const CiphertextBatchInfo info = read_ciphertexts_info(input);
+  require_same_key(input, info.params, info.key_id, key.parameters(), key.key_id());
+  const std::size_t opening = server.weights();
+  const std::size_t per_step = model.step_values;
+  if (per_step == 0 || info.count <= opening || (info.count - opening) % per_step != 0) {
+    throw InvalidArgument("training input holds " + std::to_string(info.count) +
+                          " ciphertexts, not the " + std::to_string(opening) +
+                          " initial weights then whole steps of " + std::to_string(per_step));
+  }
+  const std::size_t steps = (info.count - opening) / per_step;
+  auto [done, saved] = checkpoints.latest(server, info, steps);
   resumed_at = done;
-  if (saved) {
-    weights = std::move(*saved);
-    progress(done);
-  }
-  for (std::size_t t = done; t < steps; ++t) {
-    weights = server.step(batches, t, weights);
-    bootstraps = server.bootstraps();
-    if (t + 1 < steps) checkpoints.save(t + 1, weights);
-    progress(t + 1);
-  }
-  return weights;
+  std::optional<CiphertextBatch> weights = std::move(saved);
+  if (weights) progress(done);
+  // Ciphertexts read but not used yet: the opening weights, then one step at a time.
+  std::vector<LweCiphertext> pending;
+  std::size_t opened = 0;  // opening weights read
+  std::size_t step = 0;    // the next step in the file
+  read_ciphertexts_in_chunks(
+      input, per_step, [&](const CiphertextBatchInfo& i, std::vector<LweCiphertext>&& cts) {
+        for (auto& ct : cts) pending.push_back(std::move(ct));
+        if (opened < opening) {
+          const auto take = static_cast<std::ptrdiff_t>(std::min(opening - opened, pending.size()));
+          if (done == 0) {  // not resumed: these are the weights of step 1
+            if (!weights)
+              weights = CiphertextBatch{i.params, i.key_id, i.encoding, {}, std::nullopt};
+            weights->ciphertexts.insert(weights->ciphertexts.end(),
+                                        std::make_move_iterator(pending.begin()),
+                                        std::make_move_iterator(pending.begin() + take));
+          }
+          pending.erase(pending.begin(), pending.begin() + take);
+          opened += static_cast<std::size_t>(take);
+        }
+        while (opened == opening && pending.size() >= per_step) {
+          if (step >= done) {
+            CiphertextBatch batch{i.params, i.key_id, i.encoding, {}, std::nullopt};
+            const auto end = pending.begin() + static_cast<std::ptrdiff_t>(per_step);
+            batch.ciphertexts.assign(std::make_move_iterator(pending.begin()),
+                                     std::make_move_iterator(end));
+            weights = server.step(batch, 0, *weights);
+            bootstraps = server.bootstraps();
+            if (step + 1 < steps) checkpoints.save(step + 1, *weights);
+            progress(step + 1);
+          }
+          pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(per_step));
+          ++step;
+        }
+      });
+  return std::move(*weights);
 }
 
 }  // namespace
@@ -260,9 +294,9 @@ void WorkerPool::process(const JobRecord& job, const std::string& worker) {
     TrainingCheckpoints checkpoints(folder_, job.id);
     std::size_t resumed_at = 0;
     if (model->training) {
-      CiphertextBatch output =
-          train(*model, *key, load_ciphertexts(folder_.absolute(job.input_path)), threads_per_job(),
-                progress, bootstraps, checkpoints, resumed_at);
+      const CiphertextBatch output =
+          train(*model, *key, folder_.absolute(job.input_path), threads_per_job(), progress,
+                bootstraps, checkpoints, resumed_at);
       save_ciphertexts(folder_.absolute(result), output, false);
     } else {
       evaluate(*model, *key, folder_.absolute(job.input_path), folder_.absolute(result),
