@@ -9,6 +9,7 @@
 #include "compiler/clear_evaluator.hpp"
 #include "compiler/cost_model.hpp"
 #include "core/errors.hpp"
+#include "core/noise_measurement.hpp"
 #include "models/lowering.hpp"
 #include "models/post_training_quantization.hpp"
 
@@ -53,6 +54,13 @@ struct Scorer {
 
 }  // namespace
 
+std::pair<double, double> ImportSearchReport::chosen_interval() const {
+  const double n = static_cast<double>(held_out_samples);
+  const auto right = static_cast<std::size_t>(std::lround(trials.at(chosen).score * n));
+  const noise::Interval ci = noise::clopper_pearson(right, held_out_samples, 0.95);
+  return {ci.low, ci.high};
+}
+
 std::string ImportSearchReport::text() const {
   std::ostringstream os;
   os << "cost-aware import: " << trials.size() << " candidates; "
@@ -90,6 +98,12 @@ std::string ImportSearchReport::text() const {
              ? "accumulators bounded to " + std::to_string(c.accumulator_bits) + " bits, "
              : std::string())
      << range_name(c.ranges) << " ranges, r = " << c.rounding_bits << ")\n";
+  const auto [low, high] = chosen_interval();
+  os << "  reliability: " << held_out_samples << " held-out samples only place the chosen "
+     << "circuit's " << (labels ? "accuracy" : "agreement") << " on new data in "
+     << fmt("[%.1f%%, ", 100.0 * low) << fmt("%.1f%%]", 100.0 * high)
+     << " (95%, and the choice among many candidates favours lucky ones): more calibration "
+        "samples narrow this\n";
   return os.str();
 }
 

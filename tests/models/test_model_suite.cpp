@@ -144,6 +144,15 @@ TEST(ModelSuiteSearch, ChoosesTheCheapestAccurateCircuit) {
   EXPECT_TRUE(std::any_of(report.trials.begin(), report.trials.end(),
                           [](const models::ImportTrial& t) { return !t.accurate; }));
   EXPECT_NE(report.text().find("chosen"), std::string::npos) << report.text();
+  // The held-out samples bound what the score can promise: an interval around it that a
+  // handful of samples makes wide, printed in the report.
+  const auto [low, high] = report.chosen_interval();
+  EXPECT_LE(low, chosen.score);
+  EXPECT_GE(high, chosen.score);
+  EXPECT_GT(high - low, 0.05) << report.held_out_samples << " held-out samples";
+  EXPECT_NE(report.text().find("reliability: " + std::to_string(report.held_out_samples)),
+            std::string::npos)
+      << report.text();
 
   const auto [float_accuracy, circuit_accuracy] = test_accuracies(name, m);
   // One point on the held-out calibration samples; the test set is another sample of the same
