@@ -45,20 +45,18 @@ std::size_t TrainingServer::steps_in(const CiphertextBatch& batches) const {
   return batches.ciphertexts.size() / per_step;
 }
 
-std::pair<CiphertextBatch, CiphertextBatch> TrainingServer::split_job_input(
-    CiphertextBatch input) const {
-  if (input.ciphertexts.size() <= weights_) {
-    throw InvalidArgument("training input: " + std::to_string(input.ciphertexts.size()) +
+std::size_t TrainingServer::steps_in_job(std::uint64_t ciphertexts) const {
+  if (ciphertexts <= weights_) {
+    throw InvalidArgument("training input: " + std::to_string(ciphertexts) +
                           " ciphertexts hold no step after the " + std::to_string(weights_) +
                           " initial weights");
   }
-  const auto cut = input.ciphertexts.begin() + static_cast<std::ptrdiff_t>(weights_);
-  CiphertextBatch weights{
-      input.params, input.key_id, input.encoding, {input.ciphertexts.begin(), cut}, std::nullopt};
-  input.ciphertexts.erase(input.ciphertexts.begin(), cut);
-  input.mask_seed.reset();  // the masks no longer start at the seed's first draw
-  steps_in(input);          // throws unless whole steps
-  return {std::move(weights), std::move(input)};
+  if ((ciphertexts - weights_) % step_values() != 0) {
+    throw InvalidArgument("training batches: " + std::to_string(ciphertexts - weights_) +
+                          " ciphertexts are not a whole number of steps of " +
+                          std::to_string(step_values()));
+  }
+  return (ciphertexts - weights_) / step_values();
 }
 
 CiphertextBatch TrainingServer::step(const CiphertextBatch& batches, std::size_t index,

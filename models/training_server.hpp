@@ -27,9 +27,12 @@ class TrainingServer {
   // Steps a batches file holds (InvalidArgument unless a whole number, key and parameters
   // those of the server key).
   std::size_t steps_in(const CiphertextBatch& batches) const;
-  // A training job's input (training_client.hpp encrypt_training_job: the initial weights, then
-  // the batches) split in two; InvalidArgument unless it holds the weights and whole steps.
-  std::pair<CiphertextBatch, CiphertextBatch> split_job_input(CiphertextBatch input) const;
+  // Ciphertexts one step reads (its x, then its y).
+  std::size_t step_values() const { return x_values_ + y_values_; }
+  // The steps in a training job's input of `ciphertexts` ciphertexts (training_client.hpp
+  // encrypt_training_job: the initial weights, then the batches); InvalidArgument unless it
+  // holds the weights and at least one whole step, and whole steps only.
+  std::size_t steps_in_job(std::uint64_t ciphertexts) const;
   // Step `index` of `batches` from `weights`: the new weights.
   CiphertextBatch step(const CiphertextBatch& batches, std::size_t index,
                        const CiphertextBatch& weights);

@@ -158,53 +158,35 @@ CiphertextBatch train(const Model& model, const ServerKey& key, const std::files
   models::TrainingServer server(model.circuit, key, threads);
   const CiphertextBatchInfo info = read_ciphertexts_info(input);
   require_same_key(input, info.params, info.key_id, key.parameters(), key.key_id());
-  const std::size_t opening = server.weights();
-  const std::size_t per_step = model.step_values;
-  if (per_step == 0 || info.count <= opening || (info.count - opening) % per_step != 0) {
-    throw InvalidArgument("training input holds " + std::to_string(info.count) +
-                          " ciphertexts, not the " + std::to_string(opening) +
-                          " initial weights then whole steps of " + std::to_string(per_step));
-  }
-  const std::size_t steps = (info.count - opening) / per_step;
+  const std::size_t steps = server.steps_in_job(info.count);
   auto [done, saved] = checkpoints.latest(server, info, steps);
   resumed_at = done;
-  std::optional<CiphertextBatch> weights = std::move(saved);
-  if (weights) progress(done);
-  // Ciphertexts read but not used yet: the opening weights, then one step at a time.
-  std::vector<LweCiphertext> pending;
-  std::size_t opened = 0;  // opening weights read
-  std::size_t step = 0;    // the next step in the file
-  read_ciphertexts_in_chunks(
-      input, per_step, [&](const CiphertextBatchInfo& i, std::vector<LweCiphertext>&& cts) {
-        for (auto& ct : cts) pending.push_back(std::move(ct));
-        if (opened < opening) {
-          const auto take = static_cast<std::ptrdiff_t>(std::min(opening - opened, pending.size()));
-          if (done == 0) {  // not resumed: these are the weights of step 1
-            if (!weights)
-              weights = CiphertextBatch{i.params, i.key_id, i.encoding, {}, std::nullopt};
-            weights->ciphertexts.insert(weights->ciphertexts.end(),
-                                        std::make_move_iterator(pending.begin()),
-                                        std::make_move_iterator(pending.begin() + take));
-          }
-          pending.erase(pending.begin(), pending.begin() + take);
-          opened += static_cast<std::size_t>(take);
-        }
-        while (opened == opening && pending.size() >= per_step) {
-          if (step >= done) {
-            CiphertextBatch batch{i.params, i.key_id, i.encoding, {}, std::nullopt};
-            const auto end = pending.begin() + static_cast<std::ptrdiff_t>(per_step);
-            batch.ciphertexts.assign(std::make_move_iterator(pending.begin()),
-                                     std::make_move_iterator(end));
-            weights = server.step(batch, 0, *weights);
-            bootstraps = server.bootstraps();
-            if (step + 1 < steps) checkpoints.save(step + 1, *weights);
-            progress(step + 1);
-          }
-          pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(per_step));
-          ++step;
-        }
-      });
-  return std::move(*weights);
+  CiphertextBatch weights =
+      saved ? std::move(*saved)
+            : CiphertextBatch{info.params, info.key_id, info.encoding, {}, std::nullopt};
+  if (saved) progress(done);
+  // One ciphertext at a time: the initial weights (unless resumed), then one step's worth.
+  CiphertextBatch batch{info.params, info.key_id, info.encoding, {}, std::nullopt};
+  std::size_t read = 0;
+  std::size_t step = 0;  // the step being read
+  read_ciphertexts_in_chunks(input, 1,
+                             [&](const CiphertextBatchInfo&, std::vector<LweCiphertext>&& one) {
+                               if (read++ < server.weights()) {
+                                 if (done == 0) weights.ciphertexts.push_back(std::move(one.at(0)));
+                                 return;
+                               }
+                               if (step >= done) batch.ciphertexts.push_back(std::move(one.at(0)));
+                               if ((read - server.weights()) % server.step_values() != 0) return;
+                               if (step >= done) {
+                                 weights = server.step(batch, 0, weights);
+                                 bootstraps = server.bootstraps();
+                                 if (step + 1 < steps) checkpoints.save(step + 1, weights);
+                                 progress(step + 1);
+                                 batch.ciphertexts.clear();
+                               }
+                               ++step;
+                             });
+  return weights;
 }
 
 }  // namespace
