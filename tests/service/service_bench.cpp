@@ -140,6 +140,15 @@ double process_cpu_seconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// The most resident memory a running process has had (VmHWM of /proc/PID/status), in MiB.
+double peak_rss_mib(pid_t pid) {
+  std::istringstream status(file_bytes("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
+  }
+  return 0.0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -254,6 +263,9 @@ int main(int argc, char** argv) {
   o.field("overhead_ms", 1000.0 * (best.seconds - best.evaluation));
   o.field("key_bytes", key_bytes).field("key_upload_seconds", upload_best);
   o.field("key_upload_mb_per_s", key_bytes / upload_best / 1e6);
+  // The server's memory peak over every job above: its key cache plus one chunk of samples
+  // (jobs stream their batches), not the whole batch with its masks expanded.
+  o.field("server_peak_rss_mib", peak_rss_mib(server.pid()));
   o.field("bit_exact", true).end_object();
   std::cout << o.str() << "\n";
   return 0;
