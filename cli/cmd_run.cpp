@@ -1,6 +1,8 @@
 // The steps around a compiled model on either side: `lutfhe run` (server: the circuit and the
 // evaluation key only) and `encrypt --spec` / `decrypt --spec` (client), all through the
 // compiler's client/server API.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,6 +31,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// User + system CPU seconds of this process so far (every thread).
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  const auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 struct RunCommand {
@@ -63,9 +73,13 @@ int run_server(const RunCommand& c) {
   const std::size_t samples = compiler::whole_samples(in.count, server.input_values(), c.in);
   ProgressBar bar("run " + std::to_string(samples) + " samples", progress_wanted(c.quiet));
   const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
   // A chunk of samples at a time: only its ciphertexts (masks expanded) are in memory.
   server.evaluate_file(c.in, c.out, c.batch_size, bar.callback());
   const double seconds = seconds_since(start);
+  // How busy the threads were: CPU time over wall time × threads (below ~90%: threads waited,
+  // or the machine's other load took the cores).
+  const double busy = seconds > 0 ? (cpu_seconds() - cpu_start) / (seconds * server.threads()) : 0;
   bar.finish();
   if (!c.quiet) {
     const double per_sample_ms =
@@ -87,10 +101,11 @@ int run_server(const RunCommand& c) {
     }
     std::fprintf(stderr,
                  "lutfhe: key loaded in %.3f s; %zu samples, %zu bootstraps, evaluated in %.3f s "
-                 "(%.1f ms per sample, %d threads; cost model %.1f ms, measured/estimate %.2f%s)\n",
+                 "(%.1f ms per sample, %d threads, CPU busy %.0f%%; cost model %.1f ms, "
+                 "measured/estimate %.2f%s)\n",
                  key_seconds, samples, server.stats().bootstraps, seconds, per_sample_ms,
-                 server.threads(), estimate_ms, estimate_ms > 0 ? per_sample_ms / estimate_ms : 0.0,
-                 host_text.c_str());
+                 server.threads(), 100.0 * busy, estimate_ms,
+                 estimate_ms > 0 ? per_sample_ms / estimate_ms : 0.0, host_text.c_str());
     if (!note.empty()) std::fprintf(stderr, "lutfhe: %s\n", note.c_str());
   }
   return kExitOk;

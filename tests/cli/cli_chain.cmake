@@ -38,6 +38,16 @@ step(run ${LUTFHE} run --circuit server/server.circuit --server-key server/serve
 step(decrypt ${LUTFHE} decrypt --spec client/compiled/client.spec --client-key client/client.key
      --in server/out.ct)
 set(fhe "${STEP_OUTPUT}")
+# Without -q, run reports key loading, time per sample and how busy its threads were.
+execute_process(COMMAND ${LUTFHE} run --circuit server/server.circuit --server-key server/server.key
+                --in server/in.ct --out server/out2.ct --threads 2
+                WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT err MATCHES "key loaded in [0-9.]+ s; 3 samples, [0-9]+ bootstraps, evaluated in [0-9.]+ s \\([0-9.]+ ms per sample, 2 threads, CPU busy ([0-9]+)%")
+  message(FATAL_ERROR "run's summary is missing or malformed (${rc}):\n${err}")
+endif()
+if(CMAKE_MATCH_1 LESS 1 OR CMAKE_MATCH_1 GREATER 105)
+  message(FATAL_ERROR "run's CPU share ${CMAKE_MATCH_1}% is outside 1-105%:\n${err}")
+endif()
 step(predict ${LUTFHE} predict --model ${MODEL} --mode simulate --input client/x.csv
      --calibration client/calibration.csv --rounding-bits 5 -q)
 set(sim "${STEP_OUTPUT}")
