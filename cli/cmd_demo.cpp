@@ -541,8 +541,9 @@ int run_demo(const DemoOptions& o) {
       << (m.float_accuracy ? percent(*m.float_accuracy) + " on all " + std::to_string(test.size())
                            : std::string("unknown (model given without training record)"))
       << "\n";
-  std::snprintf(buf, sizeof buf, "  latency per image   %.0f ms with %d threads, %s ms with 1\n",
-                ms, threads, json_number(single_ms, 6).c_str());
+  std::snprintf(buf, sizeof buf, "  latency per image   %.0f ms with %d threads, %s\n", ms, threads,
+                std::isnan(single_ms) ? "not measured with 1 (--single-thread-images 0)"
+                                      : (json_number(single_ms, 6) + " ms with 1").c_str());
   out << buf;
   out << "  bootstraps per image " << bootstraps << "\n";
   out << "  evaluation key      " << megabytes(eval_key_bytes) << " (seeded)\n";

@@ -99,6 +99,10 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "examples/mnist/model/mnist-h128-w3-a3-i2.j
    OR err MATCHES "training")
   message(FATAL_ERROR "the default run did not load the committed model (${rc}):\n${out}\n${err}")
 endif()
+# No single-thread images: the summary says so (it printed "null ms" before).
+if(NOT out MATCHES "latency per image +[0-9]+ ms with 2 threads, not measured with 1")
+  message(FATAL_ERROR "the summary's latency line is wrong without single-thread images:\n${out}")
+endif()
 string(REGEX MATCH "[^\n]+\n?$" last "${out}")
 string(JSON clear_all GET "${last}" clear_accuracy_all)
 string(JSON agreement GET "${last}" agreement)
