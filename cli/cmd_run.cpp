@@ -140,23 +140,8 @@ int encrypt_with_spec(const SpecEncryptOptions& o) {
   }
   const auto samples = models::load_samples(o.input, o.count, spec.input_values());
   ProgressBar bar("encrypt", progress_wanted(o.quiet));
-  const auto callback = bar.callback();
   // Chunk by chunk into one seeded file: a chunk's masks are the only ones in memory.
-  compiler::BatchEncryptor encryptor(spec, key);
-  write_ciphertexts_in_chunks(
-      o.out, encryptor.info(samples.size()), [&](const CiphertextChunkSink& emit) {
-        constexpr std::size_t kChunk = 64;
-        std::vector<compiler::Sample> quantized;
-        for (std::size_t first = 0; first < samples.size(); first += kChunk) {
-          const std::size_t n = std::min(kChunk, samples.size() - first);
-          quantized.clear();
-          for (std::size_t i = first; i < first + n; ++i) {
-            quantized.push_back(compiler::quantize_sample(spec, samples[i]));
-          }
-          emit(encryptor.encrypt(quantized));
-          if (callback) callback(first + n, samples.size());
-        }
-      });
+  compiler::encrypt_samples_to_file(spec, key, samples, o.out, bar.callback());
   bar.finish();
   return kExitOk;
 }

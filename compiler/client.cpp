@@ -115,6 +115,26 @@ CiphertextBatch encrypt_samples(const ClientSpec& spec, const ClientKey& key,
   return encrypt_quantized(spec, key, quantized, progress);
 }
 
+void encrypt_samples_to_file(const ClientSpec& spec, const ClientKey& key,
+                             std::span<const RealSample> samples, const std::filesystem::path& path,
+                             const ProgressCallback& progress) {
+  BatchEncryptor encryptor(spec, key);
+  write_ciphertexts_in_chunks(
+      path, encryptor.info(samples.size()), [&](const CiphertextChunkSink& emit) {
+        constexpr std::size_t kChunk = 64;
+        std::vector<Sample> quantized;
+        for (std::size_t first = 0; first < samples.size(); first += kChunk) {
+          const std::size_t n = std::min(kChunk, samples.size() - first);
+          quantized.clear();
+          for (std::size_t i = first; i < first + n; ++i) {
+            quantized.push_back(quantize_sample(spec, samples[i]));
+          }
+          emit(encryptor.encrypt(quantized));
+          if (progress) progress(first + n, samples.size());
+        }
+      });
+}
+
 std::vector<std::vector<Tensor>> decrypt_results(const ClientSpec& spec, const ClientKey& key,
                                                  const CiphertextBatch& results) {
   require_key(spec, key);

@@ -11,6 +11,7 @@
 //   }
 #pragma once
 
+#include <filesystem>
 #include <span>
 #include <vector>
 
@@ -42,6 +43,14 @@ CiphertextBatch encrypt_samples(const ClientSpec& spec, const ClientKey& key,
 CiphertextBatch encrypt_quantized(const ClientSpec& spec, const ClientKey& key,
                                   std::span<const Sample> samples,
                                   const ProgressCallback& progress = {});
+
+// Quantizes and encrypts `samples` into a seeded batch file at `path`, 64 samples at a time
+// (BatchEncryptor, write_ciphertexts_in_chunks): only one chunk's ciphertexts, masks expanded,
+// are ever in memory, and the file is renamed into place when complete. `lutfhe encrypt
+// --spec` and Python's encrypt_file.
+void encrypt_samples_to_file(const ClientSpec& spec, const ClientKey& key,
+                             std::span<const RealSample> samples, const std::filesystem::path& path,
+                             const ProgressCallback& progress = {});
 
 // Encrypts one batch in chunks with one mask stream (a fresh public seed) across them, so that
 // chunk after chunk is the batch encrypt_quantized makes, and can be written as one seeded file

@@ -89,6 +89,17 @@ PyBatch encrypt(const PyClientSpec& s, const PyClientKey& k, const DoubleArray& 
   })};
 }
 
+// The same into a seeded batch file, 64 samples at a time: a large batch is never in memory.
+std::size_t encrypt_file(const PyClientSpec& s, const PyClientKey& k, const DoubleArray& x,
+                         const std::string& path, const py::object& progress) {
+  const compiler::ClientSpec& spec = *s.spec;
+  require_key_for(spec, *k.key);
+  const auto samples = samples_from(x, spec.input_values(), "encrypt_file");
+  const ProgressCallback cb = progress_callback(progress);
+  without_gil([&] { compiler::encrypt_samples_to_file(spec, *k.key, samples, path, cb); });
+  return samples.size();
+}
+
 py::array decrypt(const PyClientSpec& s, const PyClientKey& k, const PyBatch& b, bool dequantize) {
   const compiler::ClientSpec& spec = *s.spec;
   const std::size_t width = spec.output_values();
@@ -308,6 +319,12 @@ void bind_batch(py::module_& m) {
         py::arg("progress") = py::none(),
         "Quantize samples x (one sample, or samples × values, float) by the spec and encrypt "
         "them into one batch.");
+  m.def("encrypt_file", &encrypt_file, py::arg("spec"), py::arg("key"), py::arg("x"),
+        py::arg("path"), py::arg("progress") = py::none(),
+        "`lutfhe encrypt --spec`: quantize and encrypt samples x into a seeded batch file at "
+        "path (written atomically), 64 samples at a time, so that a large batch never sits in "
+        "memory with its masks expanded (encrypt() holds 8(k*N+1) bytes per ciphertext); "
+        "returns the number of samples. Pair with Server.run_file.");
   m.def("decrypt", &decrypt, py::arg("spec"), py::arg("key"), py::arg("results"),
         py::arg("dequantize") = true,
         "Decrypt a result batch: samples × output values, dequantized (float64) or the "

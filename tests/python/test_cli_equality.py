@@ -66,6 +66,14 @@ def test_cli_chain_with_python_keys(tiny, tmp_path):
     py_scores = lutfhe.decrypt(spec, key, server.run(lutfhe.encrypt(spec, key, x)))
     assert_same_predictions(cli_text, py_scores)
 
+    # Encrypted to a file chunk by chunk (a seeded file, the size of the CLI's), evaluated file
+    # to file: the CLI decrypts what the CLI decrypted before.
+    assert lutfhe.encrypt_file(spec, key, x, str(tmp_path / "py-in.ct")) == len(SAMPLES)
+    assert (tmp_path / "py-in.ct").stat().st_size == (tmp_path / "in.ct").stat().st_size
+    server.run_file(str(tmp_path / "py-in.ct"), str(tmp_path / "py-in-out.ct"))
+    assert run_cli("decrypt", "--spec", spec_path, "--client-key", tmp_path / "client.key",
+                   "--in", tmp_path / "py-in-out.ct") == cli_text
+
     # And the CLI decrypts Python's results.
     lutfhe.run(tiny["compiled"].circuit, tiny["eval_key"], lutfhe.encrypt(spec, key, x),
                threads=1).save(str(tmp_path / "py-out.ct"))
