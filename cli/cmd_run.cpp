@@ -75,7 +75,7 @@ int run_server(const RunCommand& c) {
   const auto start = Clock::now();
   const double cpu_start = cpu_seconds();
   // A chunk of samples at a time: only its ciphertexts (masks expanded) are in memory.
-  server.evaluate_file(c.in, c.out, c.batch_size, bar.callback());
+  server.evaluate_file(c.in, in, c.out, c.batch_size, bar.callback());
   const double seconds = seconds_since(start);
   // How busy the threads were: CPU time over wall time × threads (below ~90%: threads waited,
   // or the machine's other load took the cores).

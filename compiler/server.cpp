@@ -79,7 +79,14 @@ std::size_t CircuitServer::evaluate_file(const std::filesystem::path& in,
                                          const std::filesystem::path& out,
                                          std::size_t chunk_samples,
                                          const ProgressCallback& progress) {
-  const CiphertextBatchInfo info = read_ciphertexts_info(in);
+  return evaluate_file(in, read_ciphertexts_info(in), out, chunk_samples, progress);
+}
+
+std::size_t CircuitServer::evaluate_file(const std::filesystem::path& in,
+                                         const CiphertextBatchInfo& info,
+                                         const std::filesystem::path& out,
+                                         std::size_t chunk_samples,
+                                         const ProgressCallback& progress) {
   require_same_key(in.string(), info.params, info.key_id, key_.parameters(), key_.key_id());
   const std::size_t samples = whole_samples(info.count, input_values_, in.string());
   const std::size_t chunk =

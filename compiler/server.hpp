@@ -50,6 +50,11 @@ class CircuitServer {
   // of samples. The results are the same bytes for every chunk size.
   std::size_t evaluate_file(const std::filesystem::path& in, const std::filesystem::path& out,
                             std::size_t chunk_samples = 0, const ProgressCallback& progress = {});
+  // The same for a caller that has read the input's prologue already (read_ciphertexts_info,
+  // which checks the whole file's digest): the file is not validated a second time for it.
+  std::size_t evaluate_file(const std::filesystem::path& in, const CiphertextBatchInfo& info,
+                            const std::filesystem::path& out, std::size_t chunk_samples = 0,
+                            const ProgressCallback& progress = {});
 
   // Bootstraps performed so far.
   const RunStats& stats() const { return stats_; }
